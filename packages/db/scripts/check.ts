@@ -1,0 +1,70 @@
+// pnpm db:check [--schema <file>]
+// 1. drizzle-kit check: the migration snapshots are consistent.
+// 2. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
+//    would write nothing. Generate runs on a scratch copy of the migrations, never the real one.
+import { spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { migrationsDir } from '../src/migrations/files'
+import { parseArgs, run } from './cli'
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+// The package's own drizzle-kit (linked by pnpm): its CLI is not an importable export.
+const kit = join(packageDir, 'node_modules/drizzle-kit/bin.cjs')
+
+function drizzleKit(args: string[]) {
+  return spawnSync(process.execPath, [kit, ...args], {
+    cwd: packageDir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // generate asks interactively about renames; with no terminal it must not hang CI.
+    timeout: 120_000,
+  })
+}
+
+run(async () => {
+  const { values } = parseArgs({ options: { schema: { type: 'string' } } })
+  const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
+
+  const check = drizzleKit(['check', '--config', 'drizzle.config.ts'])
+  if (check.status !== 0) {
+    throw new Error(`drizzle-kit check failed:\n${check.stdout}${check.stderr}`)
+  }
+  console.log('db:check: migration snapshots are consistent')
+
+  const scratch = mkdtempSync(join(tmpdir(), 'app-db-check-'))
+  try {
+    const out = join(scratch, 'migrations')
+    cpSync(migrationsDir, out, { recursive: true })
+    const config = join(scratch, 'drizzle.config.json')
+    const base = (await import('../drizzle.config')).default
+    // drizzle-kit reads `out` relative to the working directory, even an absolute one.
+    writeFileSync(config, JSON.stringify({ ...base, schema, out: relative(packageDir, out) }))
+    const before = new Set(readdirSync(out))
+    const generate = drizzleKit(['generate', '--config', config, '--name', 'drift'])
+    if (generate.error || generate.status !== 0) {
+      throw new Error(
+        'schema and migrations disagree, and drizzle-kit needs an answer (a rename?): ' +
+          `run pnpm db:generate yourself. ${generate.stderr.trim().split('\n').pop() ?? ''}`,
+      )
+    }
+    const added = readdirSync(out).filter((f) => f.endsWith('.sql') && !before.has(f))
+    // drizzle-kit can fail and still exit 0: trust only its "nothing to do" or a new file.
+    if (added.length === 0 && !/No schema changes/i.test(generate.stdout)) {
+      throw new Error(`drizzle-kit generate failed:\n${generate.stdout}${generate.stderr}`)
+    }
+    if (added.length > 0) {
+      const statements = readFileSync(join(out, added[0] as string), 'utf8')
+        .split('--> statement-breakpoint')
+        .map((s) => `  ${s.trim().replace(/\s+/g, ' ').slice(0, 160)}`)
+      console.error('db:check: the schema has changes that no migration holds:')
+      console.error(statements.join('\n'))
+      throw new Error('schema and migrations disagree: run `pnpm db:generate` and commit the migration')
+    }
+    console.log('db:check: schema and migrations agree (generate would write nothing)')
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+})

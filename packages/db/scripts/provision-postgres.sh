@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Provision the server lane on a Debian 12 machine: a running PostgreSQL cluster with pgvector.
+#
+# Idempotent: every step checks before it acts and says what it did. pgvector is not in
+# bookworm's package lists, so it is built from Debian trixie's *source* package against
+# postgresql-server-dev-<major>; only a deb-src entry for trixie is added, never trixie binaries.
+#
+# Usage (as root): bash packages/db/scripts/provision-postgres.sh
+# Env: PG_MAJOR (default: the newest installed server), PG_PORT (default 5432).
+set -euo pipefail
+
+log() { printf '[provision] %s\n' "$*"; }
+die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
+
+command -v pg_lsclusters >/dev/null || die "PostgreSQL is not installed (apt-get install postgresql)"
+
+PG_MAJOR=${PG_MAJOR:-$(ls /usr/lib/postgresql | sort -n | tail -n 1)}
+PG_PORT=${PG_PORT:-5432}
+[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || die "PostgreSQL $PG_MAJOR server is not installed"
+log "PostgreSQL $PG_MAJOR"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else die "needs root for: $* (re-run as root)"; fi
+}
+
+# 1. A running cluster on $PG_PORT.
+if ! pg_lsclusters -h | awk -v p="$PG_PORT" '$3 == p' | grep -q .; then
+  log "no cluster on port $PG_PORT: creating $PG_MAJOR/main with trust auth on loopback"
+  as_root pg_createcluster "$PG_MAJOR" main --port "$PG_PORT" -- --auth-local=trust --auth-host=trust
+fi
+read -r ver name status < <(pg_lsclusters -h | awk -v p="$PG_PORT" '$3 == p { print $1, $2, $4 }')
+if [ "$status" != "online" ]; then
+  log "starting cluster $ver/$name"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start
+else
+  log "cluster $ver/$name is running on port $PG_PORT"
+fi
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+  sleep 1
+done
+pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL did not accept connections on 127.0.0.1:$PG_PORT within 30 s"
+
+# 2. pgvector for the running server's major version.
+PG_MAJOR=$ver
+control="/usr/share/postgresql/$PG_MAJOR/extension/vector.control"
+if [ -f "$control" ]; then
+  log "pgvector already installed ($(grep default_version "$control" | tr -d "'" | awk '{print $3}'))"
+else
+  log "pgvector missing: building it from Debian trixie's source package"
+  src_list=/etc/apt/sources.list.d/trixie-src.sources
+  if [ ! -f "$src_list" ]; then
+    as_root tee "$src_list" >/dev/null <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    log "added $src_list (source packages only)"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq || die "apt-get update failed"
+  as_root apt-get install -y -qq --no-install-recommends \
+    "postgresql-server-dev-$PG_MAJOR" dpkg-dev make gcc >/dev/null \
+    || die "could not install postgresql-server-dev-$PG_MAJOR"
+  build=$(mktemp -d)
+  chmod 755 "$build" # apt downloads as user _apt
+  trap 'rm -rf "$build"' EXIT
+  (cd "$build" && apt-get source -qq pgvector >/dev/null) || die "apt-get source pgvector failed"
+  dir=$(find "$build" -maxdepth 1 -type d -name 'pgvector-*' | head -n 1)
+  [ -n "$dir" ] || die "pgvector source not found after apt-get source"
+  # OPTFLAGS='' as Debian builds it: no -march=native, so the build runs on any x86-64.
+  make -s -C "$dir" PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" OPTFLAGS='' >/dev/null \
+    || die "building pgvector failed"
+  as_root make -s -C "$dir" PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" install >/dev/null \
+    || die "installing pgvector failed"
+  [ -f "$control" ] || die "pgvector install did not produce $control"
+  log "pgvector $(basename "$dir" | sed 's/pgvector-//') installed"
+fi
+log "ready: postgres://postgres@127.0.0.1:$PG_PORT/postgres"

@@ -1,0 +1,141 @@
+-- A Supabase-shaped environment for plain PostgreSQL and PGlite: Supabase's API roles, the
+-- `auth` schema with `auth.users`, and the auth.* helper functions with Supabase's semantics.
+--
+-- Never for a real Supabase database: `pnpm db:migrate` applies this file only where schema
+-- `auth` does not exist, or was made by this file (see the comment on schema auth below).
+-- Idempotent. Roles are cluster-wide on a server: created only when missing, never dropped.
+-- Needs a superuser (BYPASSRLS roles and role membership).
+
+-- Roles. NOLOGIN here: on a shared server with trust auth a LOGIN `authenticator` would let
+-- anyone on the machine become service_role. Supabase's own authenticator logs in.
+do $$
+declare
+  r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role', 'supabase_auth_admin', 'authenticator'] loop
+    if not exists (select 1 from pg_catalog.pg_roles where rolname = r) then
+      begin
+        execute format('create role %I nologin noinherit', r);
+      exception when duplicate_object or unique_violation then
+        null; -- another session created it at the same moment
+      end;
+    end if;
+  end loop;
+  if not (select rolbypassrls from pg_catalog.pg_roles where rolname = 'service_role') then
+    alter role service_role bypassrls;
+  end if;
+  -- The connecting role and PostgREST's authenticator may SET ROLE to the API roles.
+  if not pg_catalog.pg_has_role(current_user, 'authenticated', 'MEMBER') then
+    execute format('grant anon, authenticated, service_role, supabase_auth_admin to %I', current_user);
+  end if;
+  if not pg_catalog.pg_has_role('authenticator', 'authenticated', 'MEMBER') then
+    grant anon, authenticated, service_role to authenticator;
+  end if;
+end
+$$;
+
+-- Schemas and Supabase's grants: the API roles reach `public` and `extensions`; what they may
+-- do with a table is then decided by its row level security policies.
+create schema if not exists extensions;
+grant usage on schema public, extensions to anon, authenticated, service_role;
+alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+
+-- Supabase puts extensions on the search path of every connection.
+do $$
+begin
+  execute format('alter database %I set search_path = "$user", public, extensions', current_database());
+end
+$$;
+
+create schema if not exists auth;
+comment on schema auth is 'app-db: Supabase-shaped auth schema for plain Postgres (packages/db/sql/supabase-env.sql)';
+grant usage on schema auth to anon, authenticated, service_role, supabase_auth_admin;
+
+-- Supabase's auth.users, main columns. Defaults on id and timestamps are a convenience of this
+-- environment (GoTrue fills them itself on Supabase).
+create table if not exists auth.users (
+  instance_id uuid,
+  id uuid primary key default gen_random_uuid(),
+  aud varchar(255),
+  role varchar(255),
+  email varchar(255),
+  encrypted_password varchar(255),
+  email_confirmed_at timestamptz,
+  invited_at timestamptz,
+  confirmation_token varchar(255),
+  confirmation_sent_at timestamptz,
+  recovery_token varchar(255),
+  recovery_sent_at timestamptz,
+  email_change_token_new varchar(255),
+  email_change varchar(255),
+  email_change_sent_at timestamptz,
+  last_sign_in_at timestamptz,
+  raw_app_meta_data jsonb,
+  raw_user_meta_data jsonb,
+  is_super_admin boolean,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  phone text unique default null,
+  phone_confirmed_at timestamptz,
+  phone_change text default '',
+  phone_change_token varchar(255) default '',
+  phone_change_sent_at timestamptz,
+  confirmed_at timestamptz generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
+  email_change_token_current varchar(255) default '',
+  email_change_confirm_status smallint default 0
+    check (email_change_confirm_status >= 0 and email_change_confirm_status <= 2),
+  banned_until timestamptz,
+  reauthentication_token varchar(255) default '',
+  reauthentication_sent_at timestamptz,
+  is_sso_user boolean not null default false,
+  deleted_at timestamptz,
+  is_anonymous boolean not null default false
+);
+create index if not exists users_email_idx on auth.users (email);
+alter table auth.users owner to supabase_auth_admin;
+-- As on Supabase: the API roles cannot read auth.users directly.
+revoke all on auth.users from anon, authenticated;
+
+-- Supabase's definitions: claims come from `request.jwt.claim.<name>` (older PostgREST) or
+-- the `request.jwt.claims` JSON. An empty setting means "unset": after a transaction that set
+-- it, Postgres (and PGlite) reads '' rather than NULL.
+create or replace function auth.uid() returns uuid
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+create or replace function auth.role() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+create or replace function auth.email() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.email', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+  )::text
+$$;
+
+create or replace function auth.jwt() returns jsonb
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim', true), ''),
+    nullif(current_setting('request.jwt.claims', true), '')
+  )::jsonb
+$$;
+
+grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
+  to anon, authenticated, service_role, supabase_auth_admin;

@@ -1,0 +1,154 @@
+// createDb(): one Drizzle database for a server URL (postgres.js) or an embedded PGlite,
+// plus rls() to run a callback as a Supabase user. See README "Run queries as a user".
+import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
+import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import postgres from 'postgres'
+import { type DatabaseUrl, parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
+import { defaultDataDir, readEnv } from './env'
+import { ConfigError } from './errors'
+import * as schema from './schema'
+import { SEARCH_PATH } from './search-path'
+
+export type Schema = typeof schema
+/** A database handle as query functions see it, whichever driver is behind it. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>
+export type Transaction = PgTransaction<
+  PgQueryResultHKT,
+  Schema,
+  ExtractTablesWithRelations<Schema>
+>
+/** What every query function takes: it runs alone, inside rls(), or in a caller's transaction. */
+export type DatabaseOrTransaction = Database | Transaction
+
+export const rlsRoles = ['anon', 'authenticated', 'service_role'] as const
+export type RlsRole = (typeof rlsRoles)[number]
+
+/** JWT claims as Supabase puts them in `request.jwt.claims`. */
+export type JwtClaims = {
+  sub?: string
+  role?: RlsRole
+  email?: string
+  [claim: string]: unknown
+}
+
+export type DbTarget = { kind: 'server'; url: DatabaseUrl } | { kind: 'embedded'; dataDir: string }
+
+export type Db = Database & {
+  readonly target: DbTarget
+  /** Runs `fn` in one transaction as the user the claims describe (role + `auth.uid()`). */
+  rls<T>(claims: JwtClaims, fn: (tx: Transaction) => Promise<T>): Promise<T>
+  /** Trusted server code: runs `fn` as `service_role` (bypasses RLS, still bound by grants). */
+  asServiceRole<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export type CreateDbOptions = {
+  /** A postgres:// URL. Default: `DATABASE_URL`; when neither is set, the embedded database. */
+  url?: string
+  /** The embedded database's directory (`memory://` for in-memory). Default: `PGLITE_DATA_DIR` or `.data/pglite`. */
+  dataDir?: string
+  /** An already created PGlite (with the vector extension loaded) to use instead of `dataDir`. */
+  pglite?: PGlite
+  /** Pool size on the server lane. Default: `DB_POOL_MAX` or 10. */
+  maxConnections?: number
+  /** Prepared statements. Default: off on Supabase's transaction pooler (port 6543), on elsewhere. */
+  prepare?: boolean
+  /** Server-side `statement_timeout` for every connection. Default: `DB_STATEMENT_TIMEOUT_MS` or none. */
+  statementTimeoutMs?: number
+  /** Log every query (development). Default: `DB_LOG_QUERIES`. */
+  logQueries?: boolean
+  /** Give up connecting after this long. Default 10 s. */
+  connectTimeoutSeconds?: number
+}
+
+export function createDb(options: CreateDbOptions = {}): Db {
+  const env = readEnv()
+  const logger = options.logQueries ?? env.DB_LOG_QUERIES
+  const url = options.pglite || options.dataDir ? undefined : (options.url ?? env.DATABASE_URL)
+
+  if (url) {
+    const parsed = parseDatabaseUrl(url)
+    const timeout = options.statementTimeoutMs ?? env.DB_STATEMENT_TIMEOUT_MS
+    const client = postgres(url, {
+      max: options.maxConnections ?? env.DB_POOL_MAX ?? 10,
+      prepare: options.prepare ?? parsed.port !== TRANSACTION_POOLER_PORT,
+      connect_timeout: options.connectTimeoutSeconds ?? 10,
+      idle_timeout: 30,
+      onnotice: logger ? undefined : () => {},
+      connection: {
+        application_name: '@app/db',
+        ...(timeout ? { statement_timeout: timeout } : {}),
+      },
+    })
+    const db = drizzlePostgres({ client, schema, logger, casing: 'snake_case' })
+    return withHelpers(db, { kind: 'server', url: parsed }, () => client.end({ timeout: 5 }))
+  }
+
+  const dataDir = options.dataDir ?? env.PGLITE_DATA_DIR ?? defaultDataDir
+  const client = options.pglite ?? new PGlite(dataDir, { extensions: { vector } })
+  // PGlite is one session: a session-level SET holds for every later query. It does not
+  // apply per-database settings (ALTER DATABASE … SET), so set Supabase's path here.
+  // PGlite runs queries in order, so this one runs before any caller's query.
+  void client.exec(`set search_path = ${SEARCH_PATH}`).catch(() => {})
+  const db = drizzlePglite({ client, schema, logger, casing: 'snake_case' })
+  return withHelpers(db, { kind: 'embedded', dataDir }, () => client.close())
+}
+
+function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>): Db {
+  const rls = async <T>(claims: JwtClaims, fn: (tx: Transaction) => Promise<T>) => {
+    const role = roleOf(claims)
+    const json = JSON.stringify({ ...claims, role })
+    return db.transaction(async (tx) => {
+      // One statement for both settings, values bound as parameters (never interpolated);
+      // `true` = transaction-local, so it is safe behind Supabase's transaction pooler.
+      await tx.execute(
+        sql`select set_config('request.jwt.claims', ${json}, true), set_config('role', ${role}, true)`,
+      )
+      return fn(tx)
+    })
+  }
+  return Object.assign(db, {
+    target,
+    rls,
+    asServiceRole: <T>(fn: (tx: Transaction) => Promise<T>) => rls({ role: 'service_role' }, fn),
+    close,
+  })
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The role rls() switches to. Never falls back to a more privileged role than asked for. */
+export function roleOf(claims: JwtClaims): RlsRole {
+  const role = claims.role ?? (claims.sub === undefined ? 'anon' : 'authenticated')
+  if (!rlsRoles.includes(role)) {
+    throw new ConfigError(
+      `rls(): unknown role ${JSON.stringify(role)} in claims (expected ${rlsRoles.join(', ')})`,
+    )
+  }
+  if (
+    claims.sub !== undefined &&
+    (typeof claims.sub !== 'string' || !uuidPattern.test(claims.sub))
+  ) {
+    throw new ConfigError(`rls(): claims.sub must be a uuid, got ${JSON.stringify(claims.sub)}`)
+  }
+  if (role === 'authenticated' && claims.sub === undefined) {
+    throw new ConfigError('rls(): role "authenticated" needs a sub claim (the user id)')
+  }
+  return role
+}
+
+/**
+ * The rows of a raw `sql` query on either driver (`db.execute` returns an array on postgres.js
+ * and `{ rows }` on PGlite). Prefer the query builder; use this for what it cannot express.
+ */
+export async function executeRows<T extends Record<string, unknown>>(
+  db: DatabaseOrTransaction,
+  query: SQL,
+): Promise<T[]> {
+  const result: unknown = await db.execute(query)
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows
+}

@@ -1,0 +1,65 @@
+// The only module that reads process.env. Everything else receives typed settings from here.
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { config as loadDotenv } from 'dotenv'
+import { z } from 'zod'
+
+/** The monorepo root: `.env`, `.data/` and `supabase/` live here. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+/** Where the embedded (PGlite) database lives when `PGLITE_DATA_DIR` is not set. */
+export const defaultDataDir = resolve(repoRoot, '.data/pglite')
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true')
+
+const positiveInt = z.coerce.number().int().positive()
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().trim().min(1).optional(),
+  PGLITE_DATA_DIR: z.string().trim().min(1).optional(),
+  DB_POOL_MAX: positiveInt.optional(),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().optional(),
+  DB_LOG_QUERIES: flag,
+  TEST_DATABASE_URL: z.string().trim().min(1).optional(),
+  CI: flag,
+})
+
+export type Env = z.infer<typeof envSchema>
+
+let loaded: Env | undefined
+
+/**
+ * Reads the repo-root `.env` (once) and then the process environment, which wins.
+ * `envName` selects `.env.<name>` instead (e.g. `staging`), read on top of `.env`.
+ */
+export function readEnv(envName?: string): Env {
+  if (loaded && !envName) return loaded
+  if (envName) {
+    const file = resolve(repoRoot, `.env.${envName}`)
+    if (!existsSync(file)) throw new EnvError(`.env.${envName} not found at the repo root`)
+    loadDotenv({ path: file, quiet: true, override: true })
+  }
+  loadDotenv({ path: resolve(repoRoot, '.env'), quiet: true })
+  // Empty strings in .env mean "unset", as a shell user would expect.
+  const raw = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [
+      k,
+      process.env[k] === '' ? undefined : process.env[k],
+    ]),
+  )
+  const parsed = envSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new EnvError(`invalid ${issue?.path.join('.')}: ${issue?.message}`)
+  }
+  loaded = parsed.data
+  return loaded
+}
+
+export class EnvError extends Error {
+  override name = 'EnvError'
+}

@@ -1,0 +1,2 @@
+// `@app/db/queries`: typed query functions `(db, params)`, per domain.
+export {}
