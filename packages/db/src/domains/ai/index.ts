@@ -1,0 +1,5 @@
+export * from './embeddings'
+export * from './relations'
+export * from './virtual-user-chats'
+export * from './virtual-user-profiles'
+export * from './virtual-users'

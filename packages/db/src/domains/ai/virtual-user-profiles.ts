@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm'
+import { check, pgTable, real, text } from 'drizzle-orm/pg-core'
+import { timestamps } from '../../shared/columns'
+import { virtualUsers } from './virtual-users'
+
+/** How a virtual user behaves: its persona and model settings. */
+export const virtualUserProfiles = pgTable(
+  'virtual_user_profiles',
+  {
+    virtualUserId: text()
+      .primaryKey()
+      .references(() => virtualUsers.id, { onDelete: 'cascade' }),
+    /** The system prompt that gives the virtual user its persona. */
+    systemPrompt: text(),
+    /** The model identifier passed to the AI provider, e.g. `gpt-4o-mini`. */
+    model: text(),
+    /** Sampling temperature, 0 (deterministic) to 2. */
+    temperature: real().notNull().default(1),
+    avatarUrl: text(),
+    ...timestamps(),
+  },
+  (t) => [
+    check('virtual_user_profiles_temperature_range', sql`${t.temperature} between 0 and 2`),
+    check(
+      'virtual_user_profiles_system_prompt_length',
+      sql`char_length(${t.systemPrompt}) <= 20000`,
+    ),
+    check(
+      'virtual_user_profiles_model_length',
+      sql`char_length(btrim(${t.model})) between 1 and 100`,
+    ),
+    check(
+      'virtual_user_profiles_avatar_url_format',
+      sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
+    ),
+  ],
+).enableRLS()
+
+export type VirtualUserProfileRow = typeof virtualUserProfiles.$inferSelect
+export type NewVirtualUserProfileRow = typeof virtualUserProfiles.$inferInsert

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm'
+import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { cuidPk, timestamps } from '../../shared/columns'
+import { chatRoomType } from '../../shared/enums'
+import { generalUsers } from '../users/general-users'
+
+/** A conversation: PRIVATE between two users, or a named GROUP. */
+export const chatRooms = pgTable(
+  'chat_rooms',
+  {
+    id: cuidPk(),
+    type: chatRoomType().notNull(),
+    /** Required for GROUP rooms. */
+    name: text(),
+    /** Null once the creator's account is deleted: the room outlives them. */
+    createdBy: uuid().references(() => generalUsers.id, { onDelete: 'set null' }),
+    /**
+     * PRIVATE rooms only: the two member ids, sorted and joined by ':'. Unique, so opening a
+     * private room for the same pair always finds the same room, also under concurrency.
+     */
+    pairKey: text().unique('chat_rooms_pair_key_key'),
+    ...timestamps(),
+  },
+  (t) => [
+    index().on(t.createdBy),
+    check(
+      'chat_rooms_group_has_name',
+      sql`${t.type} <> 'GROUP' or char_length(btrim(${t.name})) between 1 and 100`,
+    ),
+    check('chat_rooms_name_length', sql`char_length(${t.name}) <= 100`),
+    check(
+      'chat_rooms_pair_key_only_private',
+      sql`(${t.type} = 'PRIVATE') = (${t.pairKey} is not null)`,
+    ),
+  ],
+).enableRLS()
+
+export type ChatRoomRow = typeof chatRooms.$inferSelect
+export type NewChatRoomRow = typeof chatRooms.$inferInsert

@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm'
+import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { createdAt, cuidPk, timestampMs } from '../../shared/columns'
+import { virtualUsers } from '../ai/virtual-users'
+import { generalUsers } from '../users/general-users'
+import { chatRooms } from './chat-rooms'
+
+/** A chat message, sent by exactly one of a general user or a virtual (AI) user. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: cuidPk(),
+    chatRoomId: text()
+      .notNull()
+      .references(() => chatRooms.id, { onDelete: 'cascade' }),
+    senderUserId: uuid().references(() => generalUsers.id, { onDelete: 'cascade' }),
+    senderVirtualUserId: text().references(() => virtualUsers.id, { onDelete: 'cascade' }),
+    content: text().notNull(),
+    createdAt: createdAt(),
+    editedAt: timestampMs(),
+  },
+  (t) => [
+    // "Newest messages of a room", keyset-paginated on (created_at, id).
+    index('messages_room_newest_idx').on(
+      t.chatRoomId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index().on(t.senderUserId),
+    index().on(t.senderVirtualUserId),
+    check(
+      'messages_one_sender',
+      sql`num_nonnulls(${t.senderUserId}, ${t.senderVirtualUserId}) = 1`,
+    ),
+    // Trimmed of ASCII whitespace, as the DTO trims before it checks.
+    check(
+      'messages_content_length',
+      sql`char_length(btrim(${t.content}, E' \\t\\n\\r\\f\\v')) between 1 and 4000`,
+    ),
+  ],
+).enableRLS()
+
+export type MessageRow = typeof messages.$inferSelect
+export type NewMessageRow = typeof messages.$inferInsert

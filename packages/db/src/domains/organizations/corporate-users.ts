@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm'
+import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { authUsers } from 'drizzle-orm/supabase'
+import { timestamps } from '../../shared/columns'
+import { corporateRole } from '../../shared/enums'
+import { organizations } from './organizations'
+
+/** A Supabase auth user acting for one organization. */
+export const corporateUsers = pgTable(
+  'corporate_users',
+  {
+    /** Same id as the `auth.users` row: one corporate identity per sign-in. */
+    id: uuid()
+      .primaryKey()
+      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    organizationId: text()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    role: corporateRole().notNull().default('MEMBER'),
+    displayName: text().notNull(),
+    email: text(),
+    ...timestamps(),
+  },
+  (t) => [
+    index().on(t.organizationId),
+    check(
+      'corporate_users_display_name_length',
+      sql`char_length(btrim(${t.displayName})) between 1 and 100`,
+    ),
+    check(
+      'corporate_users_email_format',
+      sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$' and char_length(${t.email}) <= 320`,
+    ),
+  ],
+).enableRLS()
+
+export type CorporateUserRow = typeof corporateUsers.$inferSelect
+export type NewCorporateUserRow = typeof corporateUsers.$inferInsert

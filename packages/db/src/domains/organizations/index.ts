@@ -1,0 +1,3 @@
+export * from './corporate-users'
+export * from './organizations'
+export * from './relations'

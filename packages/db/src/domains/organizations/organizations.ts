@@ -1,0 +1,25 @@
+import { sql } from 'drizzle-orm'
+import { check, pgTable, text } from 'drizzle-orm/pg-core'
+import { cuidPk, timestamps } from '../../shared/columns'
+
+/** A company on the corporate side; its people are `corporate_users`. */
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: cuidPk(),
+    name: text().notNull(),
+    /** URL-safe handle: lowercase letters, digits and single inner hyphens, 2–63 chars. */
+    slug: text().notNull().unique('organizations_slug_key'),
+    ...timestamps(),
+  },
+  (t) => [
+    check('organizations_name_length', sql`char_length(btrim(${t.name})) between 1 and 100`),
+    check(
+      'organizations_slug_format',
+      sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length(${t.slug}) between 2 and 63`,
+    ),
+  ],
+).enableRLS()
+
+export type OrganizationRow = typeof organizations.$inferSelect
+export type NewOrganizationRow = typeof organizations.$inferInsert

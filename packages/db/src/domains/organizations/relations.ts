@@ -1,0 +1,16 @@
+import { relations } from 'drizzle-orm'
+import { virtualUsers } from '../ai/virtual-users'
+import { corporateUsers } from './corporate-users'
+import { organizations } from './organizations'
+
+export const organizationsRelations = relations(organizations, ({ many }) => ({
+  corporateUsers: many(corporateUsers),
+  virtualUsers: many(virtualUsers),
+}))
+
+export const corporateUsersRelations = relations(corporateUsers, ({ one }) => ({
+  organization: one(organizations, {
+    fields: [corporateUsers.organizationId],
+    references: [organizations.id],
+  }),
+}))

@@ -1,0 +1,4 @@
+export * from './addresses'
+export * from './general-users'
+export * from './profiles'
+export * from './relations'
