@@ -61,7 +61,9 @@ run(async () => {
         .map((s) => `  ${s.trim().replace(/\s+/g, ' ').slice(0, 160)}`)
       console.error('db:check: the schema has changes that no migration holds:')
       console.error(statements.join('\n'))
-      throw new Error('schema and migrations disagree: run `pnpm db:generate` and commit the migration')
+      throw new Error(
+        'schema and migrations disagree: run `pnpm db:generate` and commit the migration',
+      )
     }
     console.log('db:check: schema and migrations agree (generate would write nothing)')
   } finally {
