@@ -50,9 +50,13 @@ else
   log "pgvector missing: building it from Debian trixie's source package"
   src_list=/etc/apt/sources.list.d/trixie-src.sources
   if [ ! -f "$src_list" ]; then
+    # The Debian mirror this machine already uses for bookworm, so proxies and mirrors hold.
+    mirror=$(awk '/^URIs:/ && $2 ~ /debian/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 ~ /^bookworm$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+    [ -n "$mirror" ] || die "no Debian mirror found in the apt sources to fetch pgvector's source from"
     as_root tee "$src_list" >/dev/null <<SRC
 Types: deb-src
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -65,7 +69,7 @@ SRC
     "postgresql-server-dev-$PG_MAJOR" dpkg-dev make gcc >/dev/null \
     || die "could not install postgresql-server-dev-$PG_MAJOR"
   build=$(mktemp -d)
-  chmod 755 "$build" # apt downloads as user _apt
+  chown _apt "$build" 2>/dev/null || chmod 777 "$build" # apt-get source downloads as user _apt
   trap 'rm -rf "$build"' EXIT
   (cd "$build" && apt-get source -qq pgvector >/dev/null) || die "apt-get source pgvector failed"
   dir=$(find "$build" -maxdepth 1 -type d -name 'pgvector-*' | head -n 1)

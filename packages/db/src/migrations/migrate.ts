@@ -50,6 +50,7 @@ export async function migrate(
   const environment = readScript(options.supabaseEnvPath ?? supabaseEnvFile)
 
   await db.exec(`set search_path = ${SEARCH_PATH}; set statement_timeout = 0`)
+  await assertVectorAvailable(db)
   const [free] = await db.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [
     LOCK_KEY,
   ])
@@ -79,6 +80,20 @@ export async function migrate(
     })
   } finally {
     await db.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {})
+  }
+}
+
+/** Fails early, with how to fix it, where the server has no pgvector to create. */
+export async function assertVectorAvailable(db: SqlRunner) {
+  const [row] = await db.query<{ available: boolean }>(
+    `select exists (select 1 from pg_available_extensions where name = 'vector') as available`,
+  )
+  if (!row?.available) {
+    throw new MigrationError(
+      'pgvector is not installed on this PostgreSQL server. Install it: on Debian/Ubuntu as root ' +
+        '`pnpm db:provision` (builds it) or the postgresql-<major>-pgvector package of the PGDG ' +
+        'repository; on Supabase enable "vector" under Database → Extensions.',
+    )
   }
 }
 

@@ -45,15 +45,7 @@ async function openServer(url: DatabaseUrl, options: TargetOptions): Promise<Tar
   })
   const close = () => sql.end({ timeout: 5 })
   try {
-    const [vectorRow] = await sql<{ available: boolean }[]>`
-      select exists (select 1 from pg_available_extensions where name = 'vector') as available`
-    if (!vectorRow?.available) {
-      throw new ConnectionError(
-        `pgvector is not installed on the server at ${url.host}:${url.port}. Install it: ` +
-          'Debian/Ubuntu as root `pnpm db:provision` (builds it), or the postgresql-<major>-pgvector ' +
-          'package from apt.postgresql.org; on Supabase enable "vector" under Database → Extensions.',
-      )
-    }
+    await sql`select 1`
   } catch (error) {
     await close().catch(() => {})
     throw connectionError(error, url)

@@ -25,7 +25,8 @@ export const chatRooms = pgTable(
     index().on(t.createdBy),
     check(
       'chat_rooms_group_has_name',
-      sql`${t.type} <> 'GROUP' or char_length(btrim(${t.name})) between 1 and 100`,
+      // `is not null` matters: a check whose expression is NULL passes.
+      sql`${t.type} <> 'GROUP' or (${t.name} is not null and char_length(btrim(${t.name})) > 0)`,
     ),
     check('chat_rooms_name_length', sql`char_length(${t.name}) <= 100`),
     check(

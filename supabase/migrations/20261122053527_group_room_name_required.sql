@@ -1,0 +1,2 @@
+ALTER TABLE "chat_rooms" DROP CONSTRAINT "chat_rooms_group_has_name";--> statement-breakpoint
+ALTER TABLE "chat_rooms" ADD CONSTRAINT "chat_rooms_group_has_name" CHECK ("chat_rooms"."type" <> 'GROUP' or ("chat_rooms"."name" is not null and char_length(btrim("chat_rooms"."name")) > 0));
