@@ -162,7 +162,10 @@ end
 $$;
 
 revoke all on function public.handle_new_user() from public, anon, authenticated;
-revoke all on all functions in schema private from public, anon, authenticated;
+-- Only this file's own helpers: the RLS membership helpers (migrations) are callable by
+-- authenticated on purpose.
+revoke all on function private.meta_text(jsonb, text), private.clean_display_name(text),
+  private.to_account_name(text), private.set_updated_at() from public, anon, authenticated;
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_auth_admin') then

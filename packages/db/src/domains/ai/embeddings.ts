@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, pgTable, text, uuid, vector } from 'drizzle-orm/pg-core'
 import { createdAt } from '../../shared/columns'
+import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
 
 /** Dimensions of every embedding (OpenAI text-embedding-3-small / ada-002). */
@@ -24,6 +25,7 @@ export const embeddings = pgTable(
     // Per-user search filters on this, then orders exactly (recall 1.0, see queries).
     index().on(t.userId),
     check('embeddings_content_length', sql`char_length(${t.content}) between 1 and 100000`),
+    ...ownRowsPolicies('embeddings', t.userId),
   ],
 ).enableRLS()
 

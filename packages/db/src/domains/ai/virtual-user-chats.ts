@@ -1,5 +1,7 @@
-import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { index, pgPolicy, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { authenticatedRole } from 'drizzle-orm/supabase'
 import { createdAt } from '../../shared/columns'
+import { inMyRooms } from '../../shared/rls'
 import { chatRooms } from '../chat/chat-rooms'
 import { virtualUsers } from './virtual-users'
 
@@ -15,7 +17,16 @@ export const virtualUserChats = pgTable(
       .references(() => virtualUsers.id, { onDelete: 'cascade' }),
     joinedAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.chatRoomId, t.virtualUserId] }), index().on(t.virtualUserId)],
+  (t) => [
+    primaryKey({ columns: [t.chatRoomId, t.virtualUserId] }),
+    index().on(t.virtualUserId),
+    // Added and removed by server code (service_role).
+    pgPolicy('members can read the virtual members of their rooms', {
+      for: 'select',
+      to: authenticatedRole,
+      using: inMyRooms(t.chatRoomId),
+    }),
+  ],
 ).enableRLS()
 
 export type VirtualUserChatRow = typeof virtualUserChats.$inferSelect

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { check, pgTable, real, text } from 'drizzle-orm/pg-core'
+import { check, pgPolicy, pgTable, real, text } from 'drizzle-orm/pg-core'
+import { authenticatedRole } from 'drizzle-orm/supabase'
 import { timestamps } from '../../shared/columns'
 import { virtualUsers } from './virtual-users'
 
@@ -33,6 +34,11 @@ export const virtualUserProfiles = pgTable(
       'virtual_user_profiles_avatar_url_format',
       sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
     ),
+    pgPolicy('signed-in users can read virtual user profiles', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`true`,
+    }),
   ],
 ).enableRLS()
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { check, index, pgTable, text } from 'drizzle-orm/pg-core'
+import { check, index, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
+import { authenticatedRole } from 'drizzle-orm/supabase'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { organizations } from '../organizations/organizations'
 
@@ -16,6 +17,12 @@ export const virtualUsers = pgTable(
   (t) => [
     index().on(t.organizationId),
     check('virtual_users_name_length', sql`char_length(btrim(${t.name})) between 1 and 100`),
+    // Managed by server code (service_role); signed-in users see who they can talk to.
+    pgPolicy('signed-in users can read virtual users', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`true`,
+    }),
   ],
 ).enableRLS()
 

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { chatRoomType } from '../../shared/enums'
+import { inMyRooms, isMe } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
 
 /** A conversation: PRIVATE between two users, or a named GROUP. */
@@ -33,6 +35,30 @@ export const chatRooms = pgTable(
       'chat_rooms_pair_key_only_private',
       sql`(${t.type} = 'PRIVATE') = (${t.pairKey} is not null)`,
     ),
+    // The creator too: right after creating a room they are not a member yet, and
+    // INSERT … RETURNING needs the new row to be readable.
+    pgPolicy('members and the creator can read a room', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`${inMyRooms(t.id)} or ${isMe(t.createdBy)}`,
+    }),
+    // A private room's pair key must name the creator: nobody can claim another pair's room.
+    pgPolicy('users can create rooms as themselves', {
+      for: 'insert',
+      to: authenticatedRole,
+      withCheck: sql`${isMe(t.createdBy)} and (${t.pairKey} is null or ${authUid}::text in (split_part(${t.pairKey}, ':', 1), split_part(${t.pairKey}, ':', 2)))`,
+    }),
+    pgPolicy('creators can change their rooms', {
+      for: 'update',
+      to: authenticatedRole,
+      using: isMe(t.createdBy),
+      withCheck: isMe(t.createdBy),
+    }),
+    pgPolicy('creators can delete their rooms', {
+      for: 'delete',
+      to: authenticatedRole,
+      using: isMe(t.createdBy),
+    }),
   ],
 ).enableRLS()
 

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm'
-import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { authenticatedRole } from 'drizzle-orm/supabase'
 import { createdAt, cuidPk, timestampMs } from '../../shared/columns'
+import { inMyRooms, isMe } from '../../shared/rls'
 import { virtualUsers } from '../ai/virtual-users'
 import { generalUsers } from '../users/general-users'
 import { chatRooms } from './chat-rooms'
@@ -37,6 +39,30 @@ export const messages = pgTable(
       'messages_content_length',
       sql`char_length(btrim(${t.content}, E' \\t\\n\\r\\f\\v')) between 1 and 4000`,
     ),
+    // Queries must still filter by room themselves: a policy alone as the only filter
+    // makes "newest messages across my rooms" scan every message.
+    pgPolicy('members can read the messages of their rooms', {
+      for: 'select',
+      to: authenticatedRole,
+      using: inMyRooms(t.chatRoomId),
+    }),
+    // As themselves only: virtual users' replies come from server code (service_role).
+    pgPolicy('members can send messages as themselves', {
+      for: 'insert',
+      to: authenticatedRole,
+      withCheck: sql`${isMe(t.senderUserId)} and ${t.senderVirtualUserId} is null and ${inMyRooms(t.chatRoomId)}`,
+    }),
+    pgPolicy('senders can edit their messages', {
+      for: 'update',
+      to: authenticatedRole,
+      using: isMe(t.senderUserId),
+      withCheck: sql`${isMe(t.senderUserId)} and ${inMyRooms(t.chatRoomId)}`,
+    }),
+    pgPolicy('senders can delete their messages', {
+      for: 'delete',
+      to: authenticatedRole,
+      using: isMe(t.senderUserId),
+    }),
   ],
 ).enableRLS()
 

@@ -1,5 +1,8 @@
-import { index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { index, pgPolicy, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
+import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
 import { createdAt, timestampMs } from '../../shared/columns'
+import { inMyRooms, isMe } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
 import { chatRooms } from './chat-rooms'
 
@@ -17,7 +20,34 @@ export const userChats = pgTable(
     /** Messages created after this are unread for the user; null = nothing read yet. */
     lastReadAt: timestampMs(),
   },
-  (t) => [primaryKey({ columns: [t.chatRoomId, t.userId] }), index().on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.chatRoomId, t.userId] }),
+    index().on(t.userId),
+    // user_chats cannot be read from its own policy (infinite recursion): the helper can.
+    pgPolicy('members can read the memberships of their rooms', {
+      for: 'select',
+      to: authenticatedRole,
+      using: inMyRooms(t.chatRoomId),
+    }),
+    // Only the room's creator adds members: nobody can join someone else's room by themselves.
+    pgPolicy('room creators can add members', {
+      for: 'insert',
+      to: authenticatedRole,
+      withCheck: sql`${t.chatRoomId} in (select id from public.chat_rooms where created_by = ${authUid})`,
+    }),
+    // Marking a room read; only last_read_at is updatable by the column grants.
+    pgPolicy('members can change their own membership', {
+      for: 'update',
+      to: authenticatedRole,
+      using: isMe(t.userId),
+      withCheck: isMe(t.userId),
+    }),
+    pgPolicy('members can leave and creators can remove members', {
+      for: 'delete',
+      to: authenticatedRole,
+      using: sql`${isMe(t.userId)} or ${t.chatRoomId} in (select id from public.chat_rooms where created_by = ${authUid})`,
+    }),
+  ],
 ).enableRLS()
 
 export type UserChatRow = typeof userChats.$inferSelect

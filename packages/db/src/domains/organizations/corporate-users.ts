@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { authUsers } from 'drizzle-orm/supabase'
+import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
 import { timestamps } from '../../shared/columns'
 import { corporateRole } from '../../shared/enums'
+import { inMyOrganizations, inOrganizationsIAdminister, isMe } from '../../shared/rls'
 import { organizations } from './organizations'
 
 /** A Supabase auth user acting for one organization. */
@@ -31,6 +32,28 @@ export const corporateUsers = pgTable(
       'corporate_users_email_format',
       sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$' and char_length(${t.email}) <= 320`,
     ),
+    pgPolicy('corporate users can read themselves and their colleagues', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`${isMe(t.id)} or ${inMyOrganizations(t.organizationId)}`,
+    }),
+    pgPolicy('owners and admins can add corporate users', {
+      for: 'insert',
+      to: authenticatedRole,
+      withCheck: inOrganizationsIAdminister(t.organizationId),
+    }),
+    // Own details only; role and organization_id are not updatable by the column grants.
+    pgPolicy('corporate users can change their own details', {
+      for: 'update',
+      to: authenticatedRole,
+      using: isMe(t.id),
+      withCheck: isMe(t.id),
+    }),
+    pgPolicy('owners and admins can remove corporate users', {
+      for: 'delete',
+      to: authenticatedRole,
+      using: inOrganizationsIAdminister(t.organizationId),
+    }),
   ],
 ).enableRLS()
 

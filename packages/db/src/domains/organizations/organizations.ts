@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm'
-import { check, pgTable, text } from 'drizzle-orm/pg-core'
+import { check, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
+import { authenticatedRole } from 'drizzle-orm/supabase'
 import { cuidPk, timestamps } from '../../shared/columns'
+import { inMyOrganizations, inOrganizationsIAdminister } from '../../shared/rls'
 
 /** A company on the corporate side; its people are `corporate_users`. */
 export const organizations = pgTable(
@@ -18,6 +20,18 @@ export const organizations = pgTable(
       'organizations_slug_format',
       sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length(${t.slug}) between 2 and 63`,
     ),
+    // Organizations are created (with their owner) by trusted server code as service_role.
+    pgPolicy('corporate users can read their organization', {
+      for: 'select',
+      to: authenticatedRole,
+      using: inMyOrganizations(t.id),
+    }),
+    pgPolicy('owners and admins can change their organization', {
+      for: 'update',
+      to: authenticatedRole,
+      using: inOrganizationsIAdminister(t.id),
+      withCheck: inOrganizationsIAdminister(t.id),
+    }),
   ],
 ).enableRLS()
 

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { countryCodes } from '../../shared/countries'
+import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from './general-users'
 
 // Constant list, so inlining it into the check's DDL is safe.
@@ -39,6 +40,7 @@ export const addresses = pgTable(
     check('addresses_city_length', sql`char_length(btrim(${t.city})) between 1 and 100`),
     check('addresses_line1_length', sql`char_length(btrim(${t.line1})) between 1 and 200`),
     check('addresses_line2_length', sql`char_length(${t.line2}) <= 200`),
+    ...ownRowsPolicies('addresses', t.userId),
   ],
 ).enableRLS()
 

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
-import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { authUsers } from 'drizzle-orm/supabase'
+import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { anonRole, authenticatedRole, authUsers, supabaseAuthAdminRole } from 'drizzle-orm/supabase'
 import { timestamps } from '../../shared/columns'
+import { isMe } from '../../shared/rls'
 
 /** A consumer-side user. Rows are made by the auth hook (`handle_new_user()`) on sign-up. */
 export const generalUsers = pgTable(
@@ -27,6 +28,30 @@ export const generalUsers = pgTable(
       'general_users_avatar_url_format',
       sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
     ),
+    // Public profiles: anyone, signed in or not, may read them.
+    pgPolicy('anyone can read general users', {
+      for: 'select',
+      to: [anonRole, authenticatedRole],
+      using: sql`true`,
+    }),
+    // Rows are made on sign-up by the auth hook (SECURITY DEFINER, so as the table owner);
+    // of the API's roles only Supabase Auth's own may add one, and only for a real auth user.
+    pgPolicy('only supabase auth can add general users', {
+      for: 'insert',
+      to: supabaseAuthAdminRole,
+      withCheck: sql`exists (select 1 from auth.users u where u.id = ${t.id})`,
+    }),
+    pgPolicy('users can change their own general user', {
+      for: 'update',
+      to: authenticatedRole,
+      using: isMe(t.id),
+      withCheck: isMe(t.id),
+    }),
+    pgPolicy('users can delete their own general user', {
+      for: 'delete',
+      to: authenticatedRole,
+      using: isMe(t.id),
+    }),
   ],
 ).enableRLS()
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, date, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { timestamps } from '../../shared/columns'
+import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from './general-users'
 
 /** Optional, user-edited details; one row per general user at most. */
@@ -24,6 +25,7 @@ export const generalUserProfiles = pgTable(
       sql`${t.website} ~ '^https?://' and char_length(${t.website}) <= 2048`,
     ),
     check('general_user_profiles_location_length', sql`char_length(${t.location}) <= 100`),
+    ...ownRowsPolicies('profile', t.userId),
   ],
 ).enableRLS()
 
