@@ -58,17 +58,6 @@ describe(`migrated schema (${lane})`, () => {
     ])
   })
 
-  it('indexes every foreign key (leading index columns = the key)', async () => {
-    const unindexed = await t.sql.query<{ fk: string }>(`
-      select c.conname as fk from pg_constraint c
-      where c.contype = 'f' and c.connamespace = 'public'::regnamespace
-        and not exists (
-          select 1 from pg_index i
-          where i.indrelid = c.conrelid
-            and (i.indkey::int2[])[0:array_length(c.conkey, 1) - 1] = c.conkey)`)
-    expect(unindexed).toEqual([])
-  })
-
   it('has the vector extension in schema extensions and the HNSW cosine index', async () => {
     const [ext] = await t.sql.query<{ schema: string }>(
       `select extnamespace::regnamespace::text as schema from pg_extension where extname = 'vector'`,

@@ -1,0 +1,21 @@
+// pnpm db:lint: the security lints (src/lints) against DATABASE_URL or the embedded database.
+// Exit 1 when any ERROR or WARN is found.
+import { readEnv } from '../src/env'
+import { runSecurityLints } from '../src/lints/security-lints'
+import { openTarget } from '../src/migrations/target'
+import { run } from './cli'
+
+run(async () => {
+  const env = readEnv()
+  const target = await openTarget({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR })
+  try {
+    const findings = await runSecurityLints(target.runner)
+    console.log(`db:lint → ${target.label}`)
+    for (const f of findings) console.log(`  ${f.level.padEnd(5)} ${f.lint}: ${f.object}`)
+    const failing = findings.filter((f) => f.level !== 'INFO')
+    if (failing.length > 0) throw new Error(`${failing.length} security lint(s) at ERROR or WARN`)
+    console.log(`  no ERROR or WARN (${findings.length} INFO)`)
+  } finally {
+    await target.close()
+  }
+})
