@@ -17,8 +17,8 @@ export default defineConfig({
       test: {
         name: lane,
         include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-        // test/cli: commands, run once. test/server: cases only a server has.
-        exclude: lane === 'server' ? ['test/cli/**'] : ['test/server/**'],
+        // test/once: commands and package checks, run once. test/server: cases only a server has.
+        exclude: lane === 'server' ? ['test/once/**'] : ['test/server/**'],
         globalSetup: ['./test/global-setup.ts'],
         testTimeout: 30_000,
         hookTimeout: 120_000,

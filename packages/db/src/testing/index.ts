@@ -1,7 +1,11 @@
 // `@app/db/testing`: what an app's own tests need against a local database (never production):
 // create Supabase users the way sign-up does, act as them, and reset between tests.
+import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
-import { type Db, executeRows, type Transaction } from '../client'
+import { createDb, type Db, executeRows, type Transaction } from '../client'
+import { migrate } from '../migrations/migrate'
+import { pgliteRunner } from '../migrations/sql-runner'
 
 export type TestUser = { id: string; email: string | null; accountName: string }
 
@@ -58,4 +62,14 @@ export async function resetDatabase(db: Db): Promise<void> {
   await db.execute(
     sql`truncate table auth.users, public.organizations, public.chat_rooms, public.virtual_users cascade`,
   )
+}
+
+/**
+ * A fresh, fully migrated in-memory database (embedded PGlite with pgvector) for an app's own
+ * tests: nothing to install, nothing left behind. `close()` it when done.
+ */
+export async function createTestDb(): Promise<Db> {
+  const pglite = new PGlite({ extensions: { vector } })
+  await migrate(pgliteRunner(pglite))
+  return createDb({ pglite })
 }
