@@ -34,7 +34,7 @@ export const messages = pgTable(
       'messages_one_sender',
       sql`num_nonnulls(${t.senderUserId}, ${t.senderVirtualUserId}) = 1`,
     ),
-    // Trimmed of ASCII whitespace, as the DTO trims before it checks.
+    // Trimmed of ASCII whitespace; the DTO trims all Unicode whitespace first (stricter).
     check(
       'messages_content_length',
       sql`char_length(btrim(${t.content}, E' \\t\\n\\r\\f\\v')) between 1 and 4000`,

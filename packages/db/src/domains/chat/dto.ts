@@ -1,0 +1,178 @@
+import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
+import { z } from 'zod'
+import type { ChatRoomType } from '../../shared/enums'
+import {
+  cuidSchema,
+  displayNameSchema,
+  insertOptional,
+  trimmedText,
+  userIdSchema,
+} from '../../shared/validation'
+import { chatRooms } from './chat-rooms'
+import { messages } from './messages'
+import { userChats } from './user-chats'
+
+/**
+ * `char_length(btrim(content, E' \t\n\r\f\v')) between 1 and 4000`. The DTO stores the trimmed
+ * text, so the stored length is the checked one.
+ */
+export const messageContentSchema = trimmedText({ min: 1, max: 4000 })
+
+/** A GROUP room's name: not blank, at most 100 characters. */
+export const groupNameSchema = displayNameSchema
+
+type Issues = Pick<z.RefinementCtx, 'addIssue'>
+
+// On an update a column left out keeps its stored value, which the DTO cannot see: a rule over
+// two columns is judged only when the update sets both.
+
+type RoomColumns = { type?: ChatRoomType; name?: string | null; pairKey?: string | null }
+
+function checkRoom(room: RoomColumns, ctx: Issues) {
+  if (room.type === 'GROUP' && room.name !== undefined && !room.name) {
+    ctx.addIssue({ code: 'custom', path: ['name'], message: 'A group room needs a name' })
+  }
+  if (
+    room.type !== undefined &&
+    room.pairKey !== undefined &&
+    (room.type === 'PRIVATE') !== (room.pairKey !== null)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pairKey'],
+      message: 'A PRIVATE room has a pair key and a GROUP room has none',
+    })
+  }
+}
+
+type SenderColumns = { senderUserId?: string | null; senderVirtualUserId?: string | null }
+
+function checkSender(message: SenderColumns, ctx: Issues) {
+  const { senderUserId, senderVirtualUserId } = message
+  if (senderUserId === undefined || senderVirtualUserId === undefined) return
+  if ((senderUserId === null) === (senderVirtualUserId === null)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['senderUserId'],
+      message: 'Exactly one of senderUserId and senderVirtualUserId is set',
+    })
+  }
+}
+
+// chat_rooms
+
+const chatRoomFields = {
+  id: () => cuidSchema,
+  // Blank is allowed here (PRIVATE rooms); checkRoom requires a name of GROUP rooms.
+  name: () => trimmedText({ max: 100 }),
+}
+
+export const chatRoomSelectSchema = createSelectSchema(chatRooms, chatRoomFields).superRefine(
+  checkRoom,
+)
+export const chatRoomInsertSchema = createInsertSchema(chatRooms, chatRoomFields)
+  .partial(insertOptional(chatRooms))
+  // An insert that leaves a column out stores null.
+  .superRefine((room, ctx) =>
+    checkRoom({ ...room, name: room.name ?? null, pairKey: room.pairKey ?? null }, ctx),
+  )
+export const chatRoomUpdateSchema = createUpdateSchema(chatRooms, chatRoomFields).superRefine(
+  checkRoom,
+)
+
+export type ChatRoom = z.infer<typeof chatRoomSelectSchema>
+export type NewChatRoom = z.infer<typeof chatRoomInsertSchema>
+export type ChatRoomUpdate = z.infer<typeof chatRoomUpdateSchema>
+
+// user_chats
+
+const userChatFields = { chatRoomId: () => cuidSchema }
+
+export const userChatSelectSchema = createSelectSchema(userChats, userChatFields)
+export const userChatInsertSchema = createInsertSchema(userChats, userChatFields).partial(
+  insertOptional(userChats),
+)
+export const userChatUpdateSchema = createUpdateSchema(userChats, userChatFields)
+
+export type UserChat = z.infer<typeof userChatSelectSchema>
+export type NewUserChat = z.infer<typeof userChatInsertSchema>
+export type UserChatUpdate = z.infer<typeof userChatUpdateSchema>
+
+// messages
+
+const messageFields = {
+  id: () => cuidSchema,
+  chatRoomId: () => cuidSchema,
+  senderVirtualUserId: () => cuidSchema,
+  content: () => messageContentSchema,
+}
+
+export const messageSelectSchema = createSelectSchema(messages, messageFields).superRefine(
+  checkSender,
+)
+export const messageInsertSchema = createInsertSchema(messages, messageFields)
+  .partial(insertOptional(messages))
+  .superRefine((message, ctx) =>
+    checkSender(
+      {
+        senderUserId: message.senderUserId ?? null,
+        senderVirtualUserId: message.senderVirtualUserId ?? null,
+      },
+      ctx,
+    ),
+  )
+export const messageUpdateSchema = createUpdateSchema(messages, messageFields).superRefine(
+  checkSender,
+)
+
+export type Message = z.infer<typeof messageSelectSchema>
+export type NewMessage = z.infer<typeof messageInsertSchema>
+export type MessageUpdate = z.infer<typeof messageUpdateSchema>
+
+// API inputs. The acting user is the session's, so no input names a sender or a creator.
+
+export const sendMessageInput = z.strictObject({
+  chatRoomId: cuidSchema,
+  content: messageContentSchema,
+})
+export type SendMessageInput = z.infer<typeof sendMessageInput>
+
+export const editMessageInput = z.strictObject({ id: cuidSchema, content: messageContentSchema })
+export type EditMessageInput = z.infer<typeof editMessageInput>
+
+/** Members besides the creator, who joins anyway; a uuid listed twice would be a duplicate key. */
+export const createGroupRoomInput = z.strictObject({
+  name: groupNameSchema,
+  memberIds: z
+    .array(userIdSchema)
+    .max(100)
+    .superRefine((ids, ctx) => {
+      // Postgres reads uuids case-insensitively, so `A…` and `a…` are the same member.
+      const seen = new Set<string>()
+      ids.forEach((id, index) => {
+        const key = id.toLowerCase()
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: [index], message: 'Listed more than once' })
+        }
+        seen.add(key)
+      })
+    }),
+})
+export type CreateGroupRoomInput = z.infer<typeof createGroupRoomInput>
+
+export const openPrivateRoomInput = z.strictObject({ otherUserId: userIdSchema })
+export type OpenPrivateRoomInput = z.infer<typeof openPrivateRoomInput>
+
+/** The last message of the previous page: pages are keyset on (created_at, id), newest first. */
+export const messageCursorSchema = z.strictObject({
+  createdAt: z.coerce.date(),
+  id: cuidSchema,
+})
+export type MessageCursor = z.infer<typeof messageCursorSchema>
+
+export const listMessagesInput = z.strictObject({
+  roomId: cuidSchema,
+  limit: z.int().min(1).max(100).default(50),
+  before: messageCursorSchema.optional(),
+})
+export type ListMessagesInput = z.infer<typeof listMessagesInput>

@@ -1,0 +1,90 @@
+import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
+import { z } from 'zod'
+import { corporateRoles } from '../../shared/enums'
+import {
+  cuidSchema,
+  displayNameSchema,
+  insertOptional,
+  trimmedText,
+  userIdSchema,
+} from '../../shared/validation'
+import { corporateUsers } from './corporate-users'
+import { organizations } from './organizations'
+
+export const slugSchema = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Lowercase letters and digits, with single inner hyphens')
+
+/**
+ * The database's own pattern, `^[^@\s]+@[^@\s]+$`, rather than `z.email()`: that would refuse
+ * addresses the database stores (`ops@localhost`), and the select schema must read every row.
+ */
+export const emailSchema = trimmedText({ max: 320 }).regex(/^[^@\s]+@[^@\s]+$/, 'Invalid email')
+
+export const corporateRoleSchema = z.enum(corporateRoles)
+
+// organizations
+
+const organizationFields = {
+  id: () => cuidSchema,
+  name: () => displayNameSchema,
+  slug: () => slugSchema,
+}
+
+export const organizationSelectSchema = createSelectSchema(organizations, organizationFields)
+export const organizationInsertSchema = createInsertSchema(
+  organizations,
+  organizationFields,
+).partial(insertOptional(organizations))
+export const organizationUpdateSchema = createUpdateSchema(organizations, organizationFields)
+
+export type Organization = z.infer<typeof organizationSelectSchema>
+export type NewOrganization = z.infer<typeof organizationInsertSchema>
+export type OrganizationUpdate = z.infer<typeof organizationUpdateSchema>
+
+// corporate_users
+
+const corporateUserFields = {
+  organizationId: () => cuidSchema,
+  displayName: () => displayNameSchema,
+  email: () => emailSchema,
+}
+
+export const corporateUserSelectSchema = createSelectSchema(corporateUsers, corporateUserFields)
+export const corporateUserInsertSchema = createInsertSchema(
+  corporateUsers,
+  corporateUserFields,
+).partial(insertOptional(corporateUsers))
+export const corporateUserUpdateSchema = createUpdateSchema(corporateUsers, corporateUserFields)
+
+export type CorporateUser = z.infer<typeof corporateUserSelectSchema>
+export type NewCorporateUser = z.infer<typeof corporateUserInsertSchema>
+export type CorporateUserUpdate = z.infer<typeof corporateUserUpdateSchema>
+
+// API inputs
+
+export const createOrganizationInput = z.strictObject({ name: displayNameSchema, slug: slugSchema })
+export type CreateOrganizationInput = z.infer<typeof createOrganizationInput>
+
+/** `userId` is the person's `auth.users` id, which becomes the corporate user's id. */
+export const addCorporateUserInput = z.strictObject({
+  organizationId: cuidSchema,
+  userId: userIdSchema,
+  role: corporateRoleSchema,
+  displayName: displayNameSchema,
+  email: emailSchema.optional(),
+})
+export type AddCorporateUserInput = z.infer<typeof addCorporateUserInput>
+
+/**
+ * A corporate user belongs to one organization, so `userId` alone finds the row; the
+ * organization is named too, so a caller acting for one organization cannot reach another's.
+ */
+export const changeMemberRoleInput = z.strictObject({
+  organizationId: cuidSchema,
+  userId: userIdSchema,
+  role: corporateRoleSchema,
+})
+export type ChangeMemberRoleInput = z.infer<typeof changeMemberRoleInput>
