@@ -1,2 +1,5 @@
-// `@app/db/queries`: typed query functions `(db, params)`, per domain.
-export {}
+// `@app/db/queries`: typed query functions `(db, params)`, one module per domain.
+export * from './domains/ai/queries'
+export * from './domains/chat/queries'
+export * from './domains/organizations/queries'
+export * from './domains/users/queries'

@@ -99,7 +99,7 @@ const matrix: Spec[] = [
   {
     table: 'embeddings',
     op: 'insert',
-    sql: `insert into embeddings (user_id, content, embedding) values ({alice}, 'c', array_fill(0.5, array[1536])::vector) returning 1`,
+    sql: `insert into embeddings (user_id, content, embedding) values ({alice}, 'another', array_fill(0.5, array[1536])::vector) returning 1`,
     expect: ['error', 'ok', 'error', 'error', 'ok'],
   },
   {

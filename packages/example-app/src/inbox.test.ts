@@ -30,7 +30,7 @@ afterAll(() => db?.close())
 
 it('shows a member their rooms with the newest message', async () => {
   expect(await inbox(db, alice.id)).toEqual([
-    { id: expect.any(String), name: 'Team', lastMessage: 'hi all' },
+    { id: expect.any(String), name: 'Team', lastMessage: 'hi all', unread: 1 },
   ])
 })
 

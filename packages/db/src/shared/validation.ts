@@ -97,3 +97,17 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
     .join('; ')
   throw new ValidationError(`invalid input: ${fields}`, result.error.issues)
 }
+
+const actorSchema = z.strictObject({ userId: userIdSchema })
+
+/**
+ * Splits a query's params into the acting user (from the session, never from the payload)
+ * and the rest, parsed by the input's DTO.
+ */
+export function actorAndInput<S extends z.ZodType>(
+  schema: S,
+  params: { userId: string },
+): { userId: string; input: z.output<S> } {
+  const { userId, ...input } = params
+  return { userId: validate(actorSchema, { userId }).userId, input: validate(schema, input) }
+}

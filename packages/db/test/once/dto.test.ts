@@ -426,7 +426,14 @@ const tables: Record<string, TableSpec> = {
     select: embeddingSelectSchema,
     insert: embeddingInsertSchema,
     update: embeddingUpdateSchema,
-    row: { id: 1, userId: USER, content: 'A note', embedding: vector(1536), createdAt: NOW },
+    row: {
+      id: 1,
+      userId: USER,
+      content: 'A note',
+      contentHash: '3f1b5ad3d1d1c1e8a1b0f1e0c0f3a5b2',
+      embedding: vector(1536),
+      createdAt: NOW,
+    },
     minimal: { userId: USER, content: 'A note', embedding: vector(1536) },
     valid: {
       'content of 100000': { content: x(100_000) },

@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgTable, text, uuid, vector } from 'drizzle-orm/pg-core'
+import {
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+  vector,
+} from 'drizzle-orm/pg-core'
 import { createdAt } from '../../shared/columns'
 import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
@@ -16,14 +25,18 @@ export const embeddings = pgTable(
       .notNull()
       .references(() => generalUsers.id, { onDelete: 'cascade' }),
     content: text().notNull(),
+    /** md5 of content, kept by Postgres: the conflict target of one embedding per content. */
+    contentHash: text().notNull().generatedAlwaysAs(sql`md5(content)`),
     embedding: vector({ dimensions: EMBEDDING_DIMENSIONS }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     // Approximate search across everything a caller may see.
     index('embeddings_embedding_hnsw_idx').using('hnsw', t.embedding.op('vector_cosine_ops')),
-    // Per-user search filters on this, then orders exactly (recall 1.0, see queries).
-    index().on(t.userId),
+    // One embedding per piece of a user's content (the upserts' conflict target). Its
+    // leading user_id also serves per-user search (filter, then exact ordering: recall 1.0)
+    // and the foreign key, so no separate btree on user_id is needed.
+    uniqueIndex('embeddings_user_content_key').on(t.userId, t.contentHash),
     check('embeddings_content_length', sql`char_length(${t.content}) between 1 and 100000`),
     ...ownRowsPolicies('embeddings', t.userId),
   ],

@@ -19,7 +19,7 @@ export const addresses = pgTable(
     label: text(),
     postalCode: text().notNull(),
     /** ISO 3166-1 alpha-2, upper case (`JP`, `US`). */
-    country: text().notNull(),
+    country: text({ enum: countryCodes }).notNull(),
     region: text(),
     city: text().notNull(),
     line1: text().notNull(),

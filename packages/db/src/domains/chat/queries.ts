@@ -1,0 +1,333 @@
+// Chat: rooms, memberships and messages. Every function is (db, params), db a database or a
+// transaction; run them inside rls() as the acting user, or as service_role where noted.
+// Queries always filter by room themselves: RLS as the only filter scans every message.
+import { and, desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { type DatabaseOrTransaction, executeRows } from '../../client'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors'
+import { mapErrors } from '../../shared/query-errors'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../shared/validation'
+import { virtualUserChats } from '../ai/virtual-user-chats'
+import { chatRooms } from './chat-rooms'
+import {
+  type ChatRoom,
+  createGroupRoomInput,
+  type EditMessageInput,
+  editMessageInput,
+  listMessagesInput,
+  type Message,
+  type MessageCursor,
+  messageContentSchema,
+  type OpenPrivateRoomInput,
+  openPrivateRoomInput,
+  type SendMessageInput,
+  sendMessageInput,
+} from './dto'
+import { messages } from './messages'
+import { userChats } from './user-chats'
+
+const roomColumns = getTableColumns(chatRooms)
+const messageColumns = getTableColumns(messages)
+
+/** The same two users always give the same key, whoever opens the room. */
+export const pairKeyOf = (a: string, b: string) =>
+  [a.toLowerCase(), b.toLowerCase()].sort().join(':')
+
+export type OpenPrivateRoomParams = { userId: string } & OpenPrivateRoomInput
+/**
+ * The private room of two users, created on first use. Idempotent, also for two concurrent
+ * calls (from either side): the unique pair key lets one insert win; the other finds its room.
+ */
+export async function openPrivateRoom(
+  db: DatabaseOrTransaction,
+  params: OpenPrivateRoomParams,
+): Promise<ChatRoom> {
+  const { userId, input } = actorAndInput(openPrivateRoomInput, params)
+  if (input.otherUserId.toLowerCase() === userId.toLowerCase()) {
+    throw new ValidationError('invalid input: otherUserId: cannot open a private room with oneself')
+  }
+  const pairKey = pairKeyOf(userId, input.otherUserId)
+  return mapErrors(() =>
+    db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(chatRooms)
+        .values({ type: 'PRIVATE', createdBy: userId, pairKey })
+        .onConflictDoNothing({ target: chatRooms.pairKey })
+        .returning(roomColumns)
+      if (created) {
+        await tx.insert(userChats).values([
+          { chatRoomId: created.id, userId },
+          { chatRoomId: created.id, userId: input.otherUserId },
+        ])
+        return created
+      }
+      const [existing] = await tx
+        .select(roomColumns)
+        .from(chatRooms)
+        .where(eq(chatRooms.pairKey, pairKey))
+      if (!existing) throw new ForbiddenError('the private room of this pair is not visible to you')
+      return existing
+    }),
+  )
+}
+
+export type CreateGroupRoomParams = { userId: string } & z.input<typeof createGroupRoomInput>
+export type GroupRoom = ChatRoom & { memberIds: string[] }
+/** A GROUP room with its creator and the given members; an unknown member is a NotFoundError. */
+export async function createGroupRoom(
+  db: DatabaseOrTransaction,
+  params: CreateGroupRoomParams,
+): Promise<GroupRoom> {
+  const { userId, input } = actorAndInput(createGroupRoomInput, params)
+  const memberIds = [...new Set([userId, ...input.memberIds].map((id) => id.toLowerCase()))]
+  return mapErrors(() =>
+    db.transaction(async (tx) => {
+      const [room] = await tx
+        .insert(chatRooms)
+        .values({ type: 'GROUP', name: input.name, createdBy: userId })
+        .returning(roomColumns)
+      const created = room as ChatRoom
+      await tx
+        .insert(userChats)
+        .values(memberIds.map((id) => ({ chatRoomId: created.id, userId: id })))
+      return { ...created, memberIds }
+    }),
+  )
+}
+
+export type RoomSummary = {
+  id: string
+  type: ChatRoom['type']
+  name: string | null
+  lastReadAt: Date | null
+  unreadCount: number
+  lastMessage: Pick<
+    Message,
+    'id' | 'content' | 'createdAt' | 'senderUserId' | 'senderVirtualUserId'
+  > | null
+}
+
+type RoomSummaryRow = Record<string, unknown> & {
+  id: string
+  type: ChatRoom['type']
+  name: string | null
+  last_read_at: Date | string | null
+  unread: number
+  m_id: string | null
+  m_content: string | null
+  m_created_at: Date | string | null
+  m_sender_user_id: string | null
+  m_sender_virtual_user_id: string | null
+}
+
+const asDate = (v: Date | string | null) =>
+  v === null ? null : v instanceof Date ? v : new Date(v)
+
+export type ListMyRoomsParams = { userId: string }
+/**
+ * The user's rooms, most recently active first, each with its last message and the user's
+ * unread count, in one statement (a lateral join per room on the room-newest index; no N+1).
+ */
+export async function listMyRooms(
+  db: DatabaseOrTransaction,
+  params: ListMyRoomsParams,
+): Promise<RoomSummary[]> {
+  const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
+  const rows = await mapErrors(() =>
+    executeRows<RoomSummaryRow>(
+      db,
+      sql`select r.id, r.type, r.name, uc.last_read_at,
+            lm.id as m_id, lm.content as m_content, lm.created_at as m_created_at,
+            lm.sender_user_id as m_sender_user_id,
+            lm.sender_virtual_user_id as m_sender_virtual_user_id,
+            (select count(*)::int from public.messages u
+              where u.chat_room_id = r.id
+                and u.created_at > coalesce(uc.last_read_at, '-infinity'::timestamptz)
+                and u.sender_user_id is distinct from uc.user_id) as unread
+          from public.user_chats uc
+          join public.chat_rooms r on r.id = uc.chat_room_id
+          left join lateral (
+            select m.id, m.content, m.created_at, m.sender_user_id, m.sender_virtual_user_id
+            from public.messages m where m.chat_room_id = r.id
+            order by m.created_at desc, m.id desc limit 1
+          ) lm on true
+          where uc.user_id = ${userId}
+          order by coalesce(lm.created_at, r.created_at) desc, r.id desc`,
+    ),
+  )
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    name: r.name,
+    lastReadAt: asDate(r.last_read_at),
+    unreadCount: Number(r.unread),
+    lastMessage:
+      r.m_id === null
+        ? null
+        : {
+            id: r.m_id,
+            content: r.m_content as string,
+            createdAt: asDate(r.m_created_at) as Date,
+            senderUserId: r.m_sender_user_id,
+            senderVirtualUserId: r.m_sender_virtual_user_id,
+          },
+  }))
+}
+
+export type SendMessageParams = { userId: string } & SendMessageInput
+/** Sends as the session's user; not a member of the room → ForbiddenError. */
+export async function sendMessage(
+  db: DatabaseOrTransaction,
+  params: SendMessageParams,
+): Promise<Message> {
+  const { userId, input } = actorAndInput(sendMessageInput, params)
+  const [message] = await mapErrors(() =>
+    db
+      .insert(messages)
+      .values({ chatRoomId: input.chatRoomId, senderUserId: userId, content: input.content })
+      .returning(messageColumns),
+  )
+  return message as Message
+}
+
+export type ListMessagesParams = z.input<typeof listMessagesInput>
+export type MessagePage = { messages: Message[]; nextCursor: MessageCursor | null }
+/**
+ * A room's messages, newest first, keyset-paginated on (created_at, id): pass the previous
+ * page's nextCursor as `before`. Stable while new messages arrive: they are newer than any
+ * cursor, so pages never shift, repeat or skip.
+ */
+export async function listMessages(
+  db: DatabaseOrTransaction,
+  params: ListMessagesParams,
+): Promise<MessagePage> {
+  const { roomId, limit, before } = validate(listMessagesInput, params)
+  const rows = await mapErrors(() =>
+    db
+      .select(messageColumns)
+      .from(messages)
+      .where(
+        and(
+          eq(messages.chatRoomId, roomId),
+          before
+            ? or(
+                lt(messages.createdAt, before.createdAt),
+                and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(limit + 1),
+  )
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    messages: page,
+    nextCursor: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  }
+}
+
+export type MarkReadParams = { userId: string; roomId: string }
+/** Everything in the room up to now counts as read for the user. */
+export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams): Promise<void> {
+  const { userId, roomId } = validate(
+    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
+    params,
+  )
+  const updated = await mapErrors(() =>
+    db
+      .update(userChats)
+      .set({ lastReadAt: sql`now()` })
+      .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
+      .returning({ roomId: userChats.chatRoomId }),
+  )
+  if (updated.length === 0) throw new NotFoundError(`not a member of room ${roomId}`)
+}
+
+export type EditMessageParams = { userId: string } & EditMessageInput
+/** Edits one of the user's own messages; anyone else's (or none) → NotFoundError. */
+export async function editMessage(
+  db: DatabaseOrTransaction,
+  params: EditMessageParams,
+): Promise<Message> {
+  const { userId, input } = actorAndInput(editMessageInput, params)
+  const [message] = await mapErrors(() =>
+    db
+      .update(messages)
+      .set({ content: input.content, editedAt: sql`now()` })
+      .where(and(eq(messages.id, input.id), eq(messages.senderUserId, userId)))
+      .returning(messageColumns),
+  )
+  if (!message) throw new NotFoundError(`no message ${input.id} of this user`)
+  return message
+}
+
+export type DeleteMessageParams = { userId: string; id: string }
+export async function deleteMessage(
+  db: DatabaseOrTransaction,
+  params: DeleteMessageParams,
+): Promise<void> {
+  const { userId, id } = validate(z.strictObject({ userId: userIdSchema, id: cuidSchema }), params)
+  const deleted = await mapErrors(() =>
+    db
+      .delete(messages)
+      .where(and(eq(messages.id, id), eq(messages.senderUserId, userId)))
+      .returning({ id: messages.id }),
+  )
+  if (deleted.length === 0) throw new NotFoundError(`no message ${id} of this user`)
+}
+
+export type AddVirtualUserToRoomParams = { roomId: string; virtualUserId: string }
+/** Service path (server code as service_role): puts an AI user in a room; idempotent. */
+export async function addVirtualUserToRoom(
+  db: DatabaseOrTransaction,
+  params: AddVirtualUserToRoomParams,
+): Promise<void> {
+  const { roomId, virtualUserId } = validate(
+    z.strictObject({ roomId: cuidSchema, virtualUserId: cuidSchema }),
+    params,
+  )
+  await mapErrors(() =>
+    db.insert(virtualUserChats).values({ chatRoomId: roomId, virtualUserId }).onConflictDoNothing(),
+  )
+}
+
+export type PostVirtualUserReplyParams = { virtualUserId: string; roomId: string; content: string }
+/** Service path: a virtual user's message, only into a room it belongs to (else ForbiddenError). */
+export async function postVirtualUserReply(
+  db: DatabaseOrTransaction,
+  params: PostVirtualUserReplyParams,
+): Promise<Message> {
+  const { virtualUserId, roomId, content } = validate(
+    z.strictObject({
+      virtualUserId: cuidSchema,
+      roomId: cuidSchema,
+      content: messageContentSchema,
+    }),
+    params,
+  )
+  return mapErrors(() =>
+    db.transaction(async (tx) => {
+      // FOR SHARE: the membership cannot be removed while the reply is written.
+      const [member] = await tx
+        .select({ roomId: virtualUserChats.chatRoomId })
+        .from(virtualUserChats)
+        .where(
+          and(
+            eq(virtualUserChats.chatRoomId, roomId),
+            eq(virtualUserChats.virtualUserId, virtualUserId),
+          ),
+        )
+        .for('share')
+      if (!member) {
+        throw new ForbiddenError(`virtual user ${virtualUserId} is not in room ${roomId}`)
+      }
+      const [message] = await tx
+        .insert(messages)
+        .values({ chatRoomId: roomId, senderVirtualUserId: virtualUserId, content })
+        .returning(messageColumns)
+      return message as Message
+    }),
+  )
+}

@@ -1,0 +1,133 @@
+// Embedding queries on both lanes: upsert, exact per-user search, HNSW search recall,
+// bulk insert past one batch, delete, and RLS.
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { executeRows } from '../../src/client'
+import { NotFoundError, ValidationError } from '../../src/errors'
+import {
+  BULK_BATCH_ROWS,
+  deleteEmbedding,
+  insertEmbeddings,
+  searchEmbeddings,
+  similarForUser,
+  upsertEmbedding,
+} from '../../src/queries'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { clusteredVectors, cosineDistance } from '../vectors'
+
+const CORPUS = 2_500 // > BULK_BATCH_ROWS, so the bulk insert runs in several batches
+const QUERIES = 20
+const K = 10
+
+let t: TestDatabase
+let alice: TestUser
+let bob: TestUser
+let corpus: number[][]
+let queries: number[][]
+beforeAll(async () => {
+  t = await openTestDatabase()
+  alice = await createTestUser(t.db, { metadata: { account_name: 'alice' } })
+  bob = await createTestUser(t.db, { metadata: { account_name: 'bob' } })
+  const vectors = clusteredVectors(CORPUS + QUERIES, 25, 42)
+  corpus = vectors.slice(0, CORPUS)
+  queries = vectors.slice(CORPUS)
+  // Alice owns 1 in 5 rows (the per-user case), bob the rest.
+  const rows = corpus.map((embedding, i) => ({
+    userId: i % 5 === 0 ? alice.id : bob.id,
+    content: `doc ${i}`,
+    embedding,
+  }))
+  expect(await insertEmbeddings(t.db, { rows })).toBe(CORPUS)
+}, 300_000)
+afterAll(() => t?.close())
+
+/** The true top-k by brute force in JS, over the rows a filter keeps. */
+function exactTopK(query: number[], keep: (i: number) => boolean) {
+  return corpus
+    .map((v, i) => ({ content: `doc ${i}`, distance: cosineDistance(query, v), i }))
+    .filter((r) => keep(r.i))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, K)
+    .map((r) => r.content)
+}
+
+describe(`ai queries (${lane})`, () => {
+  it('bulk-inserted every row, in batches under the bind-parameter limit', async () => {
+    expect(CORPUS).toBeGreaterThan(BULK_BATCH_ROWS)
+    expect(BULK_BATCH_ROWS * 3).toBeLessThan(65_535)
+    const [row] = await executeRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from embeddings`,
+    )
+    expect(row?.n).toBe(CORPUS)
+  })
+
+  it('per-user search is exact: the true top-k of that user only', async () => {
+    for (const query of queries.slice(0, 5)) {
+      const found = await asUser(t.db, alice, (tx) =>
+        similarForUser(tx, { userId: alice.id, embedding: query, k: K }),
+      )
+      expect(found.map((r) => r.content)).toEqual(exactTopK(query, (i) => i % 5 === 0))
+      expect(found[0]?.distance).toBeCloseTo(
+        cosineDistance(query, corpus[Number(found[0]?.content.slice(4))] as number[]),
+        5,
+      )
+    }
+  })
+
+  it('HNSW search reaches recall@10 >= 0.95 against an exact scan', async () => {
+    let hits = 0
+    for (const query of queries) {
+      const found = await asServiceRole(t.db, (tx) =>
+        searchEmbeddings(tx, { embedding: query, k: K, efSearch: 100 }),
+      )
+      const exact = new Set(exactTopK(query, () => true))
+      hits += found.filter((r) => exact.has(r.content)).length
+    }
+    const recall = hits / (QUERIES * K)
+    expect(recall).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('inside rls() the index search sees only the caller’s rows', async () => {
+    const found = await asUser(t.db, alice, (tx) =>
+      searchEmbeddings(tx, { embedding: queries[0] as number[], k: K }),
+    )
+    expect(found).toHaveLength(K)
+    expect(found.every((r) => Number(r.content.slice(4)) % 5 === 0)).toBe(true)
+  })
+
+  it('upserts one embedding per content, and deletes only own rows', async () => {
+    const vector = queries[1] as number[]
+    const first = await asUser(t.db, alice, (tx) =>
+      upsertEmbedding(tx, { userId: alice.id, content: 'note', embedding: vector }),
+    )
+    const second = await asUser(t.db, alice, (tx) =>
+      upsertEmbedding(tx, { userId: alice.id, content: 'note', embedding: queries[2] as number[] }),
+    )
+    expect(second.id).toBe(first.id)
+    expect(second.embedding[0]).toBeCloseTo((queries[2] as number[])[0] as number, 5)
+    await expect(
+      asUser(t.db, bob, (tx) => deleteEmbedding(tx, { userId: bob.id, id: first.id })),
+    ).rejects.toThrow(NotFoundError)
+    await asUser(t.db, alice, (tx) => deleteEmbedding(tx, { userId: alice.id, id: first.id }))
+    await expect(
+      asUser(t.db, bob, (tx) =>
+        upsertEmbedding(tx, { userId: alice.id, content: 'x', embedding: vector }),
+      ),
+    ).rejects.toThrow(/not allowed/)
+  })
+
+  it('rejects wrong dimensions and non-finite values before the database', async () => {
+    const short = Array.from({ length: 1535 }, () => 0.1)
+    for (const embedding of [short, [...short, 0.1, 0.1], [...short, Number.NaN]]) {
+      const error = await upsertEmbedding(t.db, {
+        userId: alice.id,
+        content: 'bad',
+        embedding,
+      }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).issues[0]?.path[0]).toBe('embedding')
+    }
+  })
+})

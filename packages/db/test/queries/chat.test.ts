@@ -1,0 +1,205 @@
+// Chat queries on both lanes: rooms, messages, pagination, unread counts, the service path.
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors'
+import {
+  addVirtualUserToRoom,
+  createGroupRoom,
+  deleteMessage,
+  editMessage,
+  listMessages,
+  listMyRooms,
+  markRead,
+  openPrivateRoom,
+  postVirtualUserReply,
+  sendMessage,
+} from '../../src/queries'
+import { chatRooms, messages, virtualUsers } from '../../src/schema'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+
+let t: TestDatabase
+let alice: TestUser
+let bob: TestUser
+let carol: TestUser
+let groupId: string
+beforeAll(async () => {
+  t = await openTestDatabase()
+  alice = await createTestUser(t.db, { metadata: { account_name: 'alice' } })
+  bob = await createTestUser(t.db, { metadata: { account_name: 'bob' } })
+  carol = await createTestUser(t.db, { metadata: { account_name: 'carol' } })
+  const group = await asUser(t.db, alice, (tx) =>
+    createGroupRoom(tx, { userId: alice.id, name: 'Team', memberIds: [bob.id] }),
+  )
+  groupId = group.id
+})
+afterAll(() => t?.close())
+
+describe(`chat queries (${lane})`, () => {
+  it('opens the same private room for a pair, from either side, also concurrently', async () => {
+    const dave = await createTestUser(t.db)
+    const erin = await createTestUser(t.db)
+    const [a, b] = await Promise.all([
+      asUser(t.db, dave, (tx) => openPrivateRoom(tx, { userId: dave.id, otherUserId: erin.id })),
+      asUser(t.db, erin, (tx) => openPrivateRoom(tx, { userId: erin.id, otherUserId: dave.id })),
+    ])
+    expect(a.id).toBe(b.id)
+    const again = await asUser(t.db, dave, (tx) =>
+      openPrivateRoom(tx, { userId: dave.id, otherUserId: erin.id }),
+    )
+    expect(again.id).toBe(a.id)
+    expect(await t.db.$count(chatRooms, sql`${chatRooms.type} = 'PRIVATE'`)).toBe(1)
+  })
+
+  it('refuses a private room with oneself or with nobody', async () => {
+    await expect(
+      asUser(t.db, alice, (tx) => openPrivateRoom(tx, { userId: alice.id, otherUserId: alice.id })),
+    ).rejects.toThrow(ValidationError)
+    await expect(
+      asUser(t.db, alice, (tx) =>
+        openPrivateRoom(tx, {
+          userId: alice.id,
+          otherUserId: '00000000-0000-4000-8000-000000000001',
+        }),
+      ),
+    ).rejects.toThrow(NotFoundError)
+  })
+
+  it('creates a group room with its members; an unknown member fails the whole room', async () => {
+    const room = await asUser(t.db, bob, (tx) =>
+      createGroupRoom(tx, { userId: bob.id, name: 'Pair', memberIds: [carol.id] }),
+    )
+    expect(room.memberIds.sort()).toEqual([bob.id, carol.id].sort())
+    const before = await t.db.$count(chatRooms)
+    await expect(
+      asUser(t.db, bob, (tx) =>
+        createGroupRoom(tx, {
+          userId: bob.id,
+          name: 'Ghosts',
+          memberIds: ['00000000-0000-4000-8000-000000000002'],
+        }),
+      ),
+    ).rejects.toThrow(NotFoundError)
+    expect(await t.db.$count(chatRooms)).toBe(before)
+  })
+
+  it('sends as a member; a stranger is refused; bad content names the field', async () => {
+    const sent = await asUser(t.db, bob, (tx) =>
+      sendMessage(tx, { userId: bob.id, chatRoomId: groupId, content: '  hi team  ' }),
+    )
+    expect(sent).toMatchObject({ senderUserId: bob.id, content: 'hi team', chatRoomId: groupId })
+    await expect(
+      asUser(t.db, carol, (tx) =>
+        sendMessage(tx, { userId: carol.id, chatRoomId: groupId, content: 'let me in' }),
+      ),
+    ).rejects.toThrow(ForbiddenError)
+    const error = await sendMessage(t.db, {
+      userId: bob.id,
+      chatRoomId: groupId,
+      content: ' ',
+    }).catch((e: unknown) => e)
+    expect((error as ValidationError).issues[0]?.path).toEqual(['content'])
+  })
+
+  it('pages newest first with no duplicates or gaps while messages keep arriving', async () => {
+    const room = await asUser(t.db, alice, (tx) =>
+      createGroupRoom(tx, { userId: alice.id, name: 'Paging', memberIds: [] }),
+    )
+    // One statement: 25 messages with the same created_at, so the id decides the order.
+    await t.db.insert(messages).values(
+      Array.from({ length: 25 }, (_, i) => ({
+        chatRoomId: room.id,
+        senderUserId: alice.id,
+        content: `m${i}`,
+      })),
+    )
+    const original = (await listMessages(t.db, { roomId: room.id, limit: 100 })).messages.map(
+      (m) => m.id,
+    )
+    const seen: string[] = []
+    let cursor: Awaited<ReturnType<typeof listMessages>>['nextCursor'] = null
+    for (let page = 0; page < 3; page++) {
+      const result = await asUser(t.db, alice, (tx) =>
+        listMessages(tx, { roomId: room.id, limit: 10, ...(cursor ? { before: cursor } : {}) }),
+      )
+      seen.push(...result.messages.map((m) => m.id))
+      cursor = result.nextCursor
+      await sendMessage(t.db, { userId: alice.id, chatRoomId: room.id, content: `new ${page}` })
+    }
+    expect(seen).toEqual(original)
+    expect(cursor).toBeNull()
+    // A stranger's page is empty: RLS hides the room.
+    const strangers = await asUser(t.db, carol, (tx) => listMessages(tx, { roomId: room.id }))
+    expect(strangers.messages).toEqual([])
+  })
+
+  it('lists my rooms with the last message and unread count; mark read clears it', async () => {
+    const room = await asUser(t.db, alice, (tx) =>
+      createGroupRoom(tx, { userId: alice.id, name: 'Unread', memberIds: [bob.id] }),
+    )
+    for (const content of ['one', 'two', 'three']) {
+      await asUser(t.db, bob, (tx) =>
+        sendMessage(tx, { userId: bob.id, chatRoomId: room.id, content }),
+      )
+    }
+    await asUser(t.db, alice, (tx) =>
+      sendMessage(tx, { userId: alice.id, chatRoomId: room.id, content: 'mine' }),
+    )
+    const rooms = await asUser(t.db, alice, (tx) => listMyRooms(tx, { userId: alice.id }))
+    const summary = rooms.find((r) => r.id === room.id)
+    expect(summary).toMatchObject({ name: 'Unread', unreadCount: 3 })
+    expect(summary?.lastMessage?.content).toBe('mine')
+    expect(rooms.map((r) => r.id)).toContain(groupId)
+    await asUser(t.db, alice, (tx) => markRead(tx, { userId: alice.id, roomId: room.id }))
+    const after = await asUser(t.db, alice, (tx) => listMyRooms(tx, { userId: alice.id }))
+    expect(after.find((r) => r.id === room.id)?.unreadCount).toBe(0)
+    expect(await asUser(t.db, carol, (tx) => listMyRooms(tx, { userId: alice.id }))).toEqual([])
+    await expect(
+      asUser(t.db, carol, (tx) => markRead(tx, { userId: carol.id, roomId: room.id })),
+    ).rejects.toThrow(NotFoundError)
+  })
+
+  it('edits and deletes only own messages', async () => {
+    const message = await asUser(t.db, bob, (tx) =>
+      sendMessage(tx, { userId: bob.id, chatRoomId: groupId, content: 'typo' }),
+    )
+    const edited = await asUser(t.db, bob, (tx) =>
+      editMessage(tx, { userId: bob.id, id: message.id, content: 'fixed' }),
+    )
+    expect(edited.content).toBe('fixed')
+    expect(edited.editedAt).toBeInstanceOf(Date)
+    await expect(
+      asUser(t.db, alice, (tx) =>
+        editMessage(tx, { userId: alice.id, id: message.id, content: 'x' }),
+      ),
+    ).rejects.toThrow(NotFoundError)
+    await expect(
+      asUser(t.db, alice, (tx) => deleteMessage(tx, { userId: alice.id, id: message.id })),
+    ).rejects.toThrow(NotFoundError)
+    await asUser(t.db, bob, (tx) => deleteMessage(tx, { userId: bob.id, id: message.id }))
+    await expect(
+      asUser(t.db, bob, (tx) => deleteMessage(tx, { userId: bob.id, id: message.id })),
+    ).rejects.toThrow(NotFoundError)
+  })
+
+  it('lets server code add a virtual user and post its replies, only where it is a member', async () => {
+    const [vu] = await t.db.insert(virtualUsers).values({ name: 'Helper' }).returning()
+    const virtualUserId = vu?.id as string
+    await expect(
+      asUser(t.db, alice, (tx) => addVirtualUserToRoom(tx, { roomId: groupId, virtualUserId })),
+    ).rejects.toThrow(ForbiddenError)
+    await expect(
+      asServiceRole(t.db, (tx) =>
+        postVirtualUserReply(tx, { virtualUserId, roomId: groupId, content: 'too early' }),
+      ),
+    ).rejects.toThrow(ForbiddenError)
+    await asServiceRole(t.db, (tx) => addVirtualUserToRoom(tx, { roomId: groupId, virtualUserId }))
+    await asServiceRole(t.db, (tx) => addVirtualUserToRoom(tx, { roomId: groupId, virtualUserId }))
+    const reply = await asServiceRole(t.db, (tx) =>
+      postVirtualUserReply(tx, { virtualUserId, roomId: groupId, content: 'How can I help?' }),
+    )
+    expect(reply).toMatchObject({ senderVirtualUserId: virtualUserId, senderUserId: null })
+    const page = await asUser(t.db, bob, (tx) => listMessages(tx, { roomId: groupId, limit: 1 }))
+    expect(page.messages[0]?.id).toBe(reply.id)
+  })
+})
