@@ -105,6 +105,8 @@ function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>)
     return db.transaction(async (tx) => {
       // One statement for both settings, values bound as parameters (never interpolated);
       // `true` = transaction-local, so it is safe behind Supabase's transaction pooler.
+      // Awaited before fn runs: Drizzle's queries start lazily, so a setup left running while
+      // fn starts would let fn's first query reach the server first, still as the owner.
       await tx.execute(
         sql`select set_config('request.jwt.claims', ${json}, true), set_config('role', ${role}, true)`,
       )
