@@ -6,12 +6,14 @@ import { executeRows } from '../../src/client'
 import { NotFoundError, ValidationError } from '../../src/errors'
 import {
   BULK_BATCH_ROWS,
+  copyEmbeddings,
   deleteEmbedding,
   insertEmbeddings,
   searchEmbeddings,
   similarForUser,
   upsertEmbedding,
 } from '../../src/queries'
+import { embeddings } from '../../src/schema'
 import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes'
 import { clusteredVectors, cosineDistance } from '../vectors'
@@ -130,4 +132,52 @@ describe(`ai queries (${lane})`, () => {
       expect((error as ValidationError).issues[0]?.path[0]).toBe('embedding')
     }
   })
+})
+
+describe(`copyEmbeddings (${lane})`, () => {
+  if (lane === 'server') {
+    it('streams rows with binary COPY, upserting per content', async () => {
+      const before = await t.db.$count(embeddings)
+      const rows = function* () {
+        for (let i = 0; i < 1_500; i++) {
+          yield {
+            userId: alice.id,
+            content: `copied ${i}`,
+            embedding: Float32Array.from(corpus[i] as number[]),
+          }
+        }
+      }
+      expect(await copyEmbeddings(t.db, rows())).toBe(1_500)
+      expect(
+        await copyEmbeddings(t.db, [
+          { userId: alice.id, content: 'copied 0', embedding: queries[3] as number[] },
+        ]),
+      ).toBe(1)
+      expect(await t.db.$count(embeddings)).toBe(before + 1_500)
+      const [row] = await similarForUser(t.db, {
+        userId: alice.id,
+        embedding: queries[3] as number[],
+        k: 1,
+      })
+      expect(row?.content).toBe('copied 0')
+      expect(row?.distance).toBeCloseTo(0, 5)
+    })
+
+    it.runIf(lane === 'server')(
+      'a bad row mid-stream writes nothing and leaves the pool usable',
+      async () => {
+        const before = await t.db.$count(embeddings)
+        const rows = [
+          { userId: alice.id, content: 'ok', embedding: queries[4] as number[] },
+          { userId: alice.id, content: 'short', embedding: [0.1, 0.2] },
+        ]
+        await expect(copyEmbeddings(t.db, rows)).rejects.toThrow(/row 1 has 2 dimensions/)
+        expect(await t.db.$count(embeddings)).toBe(before)
+      },
+    )
+  } else {
+    it('says it needs the server lane', async () => {
+      await expect(copyEmbeddings(t.db, [])).rejects.toThrow(/server lane/)
+    })
+  }
 })
