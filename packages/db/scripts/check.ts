@@ -1,6 +1,9 @@
-// pnpm db:check [--schema <file>]
-// 1. drizzle-kit check: the migration snapshots are consistent.
-// 2. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
+// pnpm db:check [--schema <file>] [--migrations <dir>]
+// 1. Destructive changes: a migration that drops a table, a column, a policy or an enum value,
+//    changes a column type or adds NOT NULL without a default carries `-- allow-destructive:
+//    <reason>` (scripts/destructive-guard.ts). `--migrations` points this step at another folder.
+// 2. drizzle-kit check: the migration snapshots are consistent.
+// 3. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
 //    would write nothing. Generate runs on a scratch copy of the migrations, never the real one.
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,6 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrationsDir } from '../src/migrations/files'
 import { parseArgs, run } from './cli'
+import { findDestructiveChanges } from './destructive-guard'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // The package's own drizzle-kit (linked by pnpm): its CLI is not an importable export.
@@ -25,8 +29,23 @@ function drizzleKit(args: string[]) {
 }
 
 run(async () => {
-  const { values } = parseArgs({ options: { schema: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { schema: { type: 'string' }, migrations: { type: 'string' } },
+  })
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
+
+  const guarded = values.migrations ? resolve(values.migrations) : migrationsDir
+  const destructive = findDestructiveChanges(guarded)
+  if (destructive.length > 0) {
+    console.error('db:check: destructive changes without an acknowledgement:')
+    for (const d of destructive) console.error(`  ${d.file}: ${d.kind}: ${d.statement}`)
+    const files = new Set(destructive.map((d) => d.file)).size
+    throw new Error(
+      `${destructive.length} destructive change(s) in ${files} migration(s): if intended, add a line ` +
+        '`-- allow-destructive: <reason>` to the file; else change the migration',
+    )
+  }
+  console.log('db:check: no unacknowledged destructive changes in the migrations')
 
   const check = drizzleKit(['check', '--config', 'drizzle.config.ts'])
   if (check.status !== 0) {

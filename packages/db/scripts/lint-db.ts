@@ -1,13 +1,17 @@
 // pnpm db:lint: the security lints (src/lints) against DATABASE_URL or the embedded database.
 // Exit 1 when any ERROR or WARN is found.
-import { readEnv } from '../src/env'
+import { defaultDataDir, readEnv } from '../src/env'
 import { runSecurityLints } from '../src/lints/security-lints'
 import { openTarget } from '../src/migrations/target'
 import { run } from './cli'
+import { lockDataDir } from './data-dir-lock'
 
 run(async () => {
   const env = readEnv()
-  const target = await openTarget({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR })
+  const url = env.DATABASE_URL
+  // One process per embedded data directory: db:dev or db:studio may be serving it.
+  const lock = url ? undefined : lockDataDir(env.PGLITE_DATA_DIR ?? defaultDataDir, 'db:lint')
+  const target = await openTarget({ url, dataDir: env.PGLITE_DATA_DIR })
   try {
     const findings = await runSecurityLints(target.runner)
     console.log(`db:lint → ${target.label}`)
@@ -17,5 +21,6 @@ run(async () => {
     console.log(`  no ERROR or WARN (${findings.length} INFO)`)
   } finally {
     await target.close()
+    lock?.release()
   }
 })

@@ -1,15 +1,19 @@
-// pnpm db:migrate [--env staging|production]
+// pnpm db:migrate [--env staging|production] [--migrations-folder <dir>]
 // Applies the Supabase environment (plain Postgres only), pending migrations and functions.sql
-// to DATABASE_URL, or to the embedded database when it is not set.
+// to DATABASE_URL, or to the embedded database when it is not set. --migrations-folder reads
+// another folder than supabase/migrations (the reliability tests use scratch copies).
 import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from '../src/database-url'
-import { readEnv } from '../src/env'
+import { defaultDataDir, readEnv } from '../src/env'
 import { ConfigError } from '../src/errors'
 import { migrate } from '../src/migrations/migrate'
 import { openTarget } from '../src/migrations/target'
 import { parseArgs, run } from './cli'
+import { lockDataDir } from './data-dir-lock'
 
 run(async () => {
-  const { values } = parseArgs({ options: { env: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { env: { type: 'string' }, 'migrations-folder': { type: 'string' } },
+  })
   const env = readEnv(values.env)
   const url = env.DATABASE_URL
   if (url) {
@@ -21,10 +25,15 @@ run(async () => {
       )
     }
   }
+  // One process per embedded data directory: db:dev or db:studio may be serving it.
+  const lock = url ? undefined : lockDataDir(env.PGLITE_DATA_DIR ?? defaultDataDir, 'db:migrate')
   const target = await openTarget({ url, dataDir: env.PGLITE_DATA_DIR })
   console.log(`db:migrate → ${target.label}`)
   try {
-    const summary = await migrate(target.runner, { log: (line) => console.log(`  ${line}`) })
+    const summary = await migrate(target.runner, {
+      migrationsFolder: values['migrations-folder'],
+      log: (line) => console.log(`  ${line}`),
+    })
     console.log(`  supabase environment: ${summary.environment}`)
     if (summary.applied.length === 0) {
       console.log(`  migrations: up to date (${summary.alreadyApplied} applied before)`)
@@ -36,5 +45,6 @@ run(async () => {
     console.log(`done in ${summary.ms} ms`)
   } finally {
     await target.close()
+    lock?.release()
   }
 })

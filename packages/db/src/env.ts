@@ -17,6 +17,7 @@ const flag = z
   .transform((v) => v === '1' || v === 'true')
 
 const positiveInt = z.coerce.number().int().positive()
+const port = z.coerce.number().int().min(1).max(65_535)
 
 const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).optional(),
@@ -25,6 +26,10 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().optional(),
   DB_LOG_QUERIES: flag,
   TEST_DATABASE_URL: z.string().trim().min(1).optional(),
+  /** db:dev's port (default 54329). */
+  DB_DEV_PORT: port.optional(),
+  /** db:studio's local server port (default 4983, drizzle-kit's own). */
+  DB_STUDIO_PORT: port.optional(),
   CI: flag,
 })
 
