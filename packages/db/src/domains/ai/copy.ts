@@ -21,11 +21,16 @@ export type CopyEmbeddingRow = {
 }
 
 const rowSchema = z.object({ userId: userIdSchema, content: embeddingContentSchema })
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
+/** Header and trailer of COPY's binary format. */
+export const COPY_HEADER = Buffer.concat([
+  Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
+  Buffer.alloc(8),
+])
+export const COPY_TRAILER = Buffer.from([0xff, 0xff])
 const FLUSH_BYTES = 4 * 1024 * 1024
 
 /** One row in COPY's binary format: uuid, text, and pgvector's binary vector (dim, 0, floats). */
-function encodeRow(row: CopyEmbeddingRow, index: number): Buffer {
+export function encodeCopyRow(row: CopyEmbeddingRow, index: number): Buffer {
   validate(rowSchema, { userId: row.userId, content: row.content })
   const { embedding } = row
   if (embedding.length !== EMBEDDING_DIMENSIONS) {
@@ -78,12 +83,12 @@ export async function copyEmbeddings(
       const stream =
         await tx`copy embedding_copy (user_id, content, embedding) from stdin (format binary)`.writable()
       const finished = once(stream, 'finish')
-      let pending: Buffer[] = [SIGNATURE, Buffer.alloc(8)]
+      let pending: Buffer[] = [COPY_HEADER]
       let size = 0
       let index = 0
       try {
         for await (const row of rows) {
-          const encoded = encodeRow(row, index++)
+          const encoded = encodeCopyRow(row, index++)
           pending.push(encoded)
           size += encoded.length
           if (size >= FLUSH_BYTES) {
@@ -92,7 +97,7 @@ export async function copyEmbeddings(
             size = 0
           }
         }
-        pending.push(Buffer.from([0xff, 0xff]))
+        pending.push(COPY_TRAILER)
         await write(stream, Buffer.concat(pending))
         stream.end()
         await finished

@@ -1,0 +1,22 @@
+// Clustered unit vectors, generated on demand from their index: the same vector for the same
+// index on every run, without holding 100k × 1536 numbers in memory.
+import { EMBEDDING_DIMENSIONS } from '../src/domains/ai/embeddings'
+import { createRng, unitVector } from '../src/seed'
+
+export function clusteredSource(clusters: number, seed = 7, spread = 0.6) {
+  const centres = Array.from({ length: clusters }, (_, c) =>
+    unitVector(createRng(seed, `centre ${c}`), EMBEDDING_DIMENSIONS),
+  )
+  return (i: number): Float32Array =>
+    Float32Array.from(
+      unitVector(
+        createRng(seed, `vector ${i}`),
+        EMBEDDING_DIMENSIONS,
+        centres[i % clusters],
+        spread,
+      ),
+    )
+}
+
+/** Queries are drawn past the corpus' indexes: same distribution, never in the corpus. */
+export const QUERY_OFFSET = 10_000_000
