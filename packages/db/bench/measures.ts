@@ -225,7 +225,8 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
     )
   }
   const [plan] = await b.sql.begin(async (tx) => {
-    await tx`select set_config('hnsw.ef_search', '100', true)`
+    // The settings searchEmbeddings() uses: is the plan it gets the index?
+    await tx`select set_config('hnsw.ef_search', '100', true), set_config('enable_seqscan', 'off', true)`
     return tx<{ 'QUERY PLAN': unknown }[]>`
       explain (format json) select id from embeddings order by embedding <=> ${JSON.stringify(queries[0])}::extensions.vector limit 10`
   })
