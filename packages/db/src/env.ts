@@ -44,6 +44,11 @@ let loaded: Env | undefined
 export function readEnv(envName?: string): Env {
   if (loaded && !envName) return loaded
   if (envName) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/i.test(envName)) {
+      throw new EnvError(
+        `--env must be a name like staging or production, got ${JSON.stringify(envName)}`,
+      )
+    }
     const file = resolve(repoRoot, `.env.${envName}`)
     if (!existsSync(file)) throw new EnvError(`.env.${envName} not found at the repo root`)
     loadDotenv({ path: file, quiet: true, override: true })
