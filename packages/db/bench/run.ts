@@ -74,9 +74,11 @@ run(async () => {
   rows.push(...(await ingest(adminUrl, scale)))
   progress('5: migrations')
   rows.push(...(await migrations(adminUrl)))
-  const embedded = values['skip-embedded']
-    ? []
-    : (progress('embedded lane'), await embeddedLane(scale))
+  let embedded: Row[] = []
+  if (!values['skip-embedded']) {
+    progress('embedded lane')
+    embedded = await embeddedLane(scale)
+  }
 
   console.log(`\n@app/db benchmarks, ${scale.name} scale, server lane (A/B = ratio of medians)\n`)
   console.log(table(rows))

@@ -32,6 +32,11 @@ as $$
         || pg_catalog.gen_random_uuid()::text, 'UTF8')) as h
   ) as s
 $$;
+-- Column defaults call it with the inserting role's rights, so the API roles need it; nobody
+-- else does. Without this, PUBLIC's default EXECUTE lets every role of the cluster call it,
+-- supabase_auth_admin included (test/reliability/access-hardening.test.ts).
+revoke all on function public.generate_cuid() from public;
+grant execute on function public.generate_cuid() to anon, authenticated, service_role;
 
 -- 3. updated_at stays true for every writer (PostgREST included, not only Drizzle): a
 -- BEFORE UPDATE trigger on every public table that has the column.
@@ -77,14 +82,17 @@ as $$
 $$;
 
 -- A display name: no control, zero-width or bidi-override characters, spaces collapsed,
--- 1..100 characters; null when nothing is left.
+-- 1..100 characters; null when nothing is left. Spaces are every character JavaScript trims:
+-- `\s` alone misses the no-break spaces (and, in PGlite, U+1680), so a name of U+00A0 passed
+-- the table's check but not the app's DTO, which trims it to nothing
+-- (test/reliability/hostile-signups.test.ts).
 create or replace function private.clean_display_name(raw text) returns text
 language sql immutable
 set search_path = ''
 as $$
   select nullif(pg_catalog.btrim(pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(
     pg_catalog.regexp_replace(raw, '[\u0001-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]', '', 'g'),
-    '\s+', ' ', 'g')), 100)), '')
+    '[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g')), 100)), '')
 $$;
 
 -- An account name candidate: lower case, runs of anything but [a-z0-9_] become '_',

@@ -10,6 +10,7 @@ import postgres from 'postgres'
 import { type DatabaseUrl, parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
 import { defaultDataDir, readEnv } from './env'
 import { ConfigError } from './errors'
+import { resilientClient } from './postgres-resilience'
 import * as schema from './schema'
 import { SEARCH_PATH } from './search-path'
 
@@ -84,7 +85,12 @@ export function createDb(options: CreateDbOptions = {}): Db {
         ...(timeout ? { statement_timeout: timeout } : {}),
       },
     })
-    const db = drizzlePostgres({ client, schema, logger, casing: 'snake_case' })
+    const db = drizzlePostgres({
+      client: resilientClient(client),
+      schema,
+      logger,
+      casing: 'snake_case',
+    })
     return withHelpers(db, { kind: 'server', url: parsed }, () => client.end({ timeout: 5 }))
   }
 

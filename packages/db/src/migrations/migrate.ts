@@ -49,7 +49,13 @@ export async function migrate(
   const functions = readScript(options.functionsPath ?? functionsFile)
   const environment = readScript(options.supabaseEnvPath ?? supabaseEnvFile)
 
-  await db.exec(`set search_path = ${SEARCH_PATH}; set statement_timeout = 0`)
+  // client_connection_check_interval: when db:migrate is killed, the server would otherwise run
+  // its statement to the end (a long CREATE INDEX: minutes) while holding the migration lock,
+  // and the next db:migrate would wait that long. With it, the server sees within a second
+  // that the client is gone and rolls back (found by test/stress/server/migrate.stress.ts).
+  await db.exec(
+    `set search_path = ${SEARCH_PATH}; set statement_timeout = 0; set client_connection_check_interval = 1000`,
+  )
   await assertVectorAvailable(db)
   const [free] = await db.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [
     LOCK_KEY,

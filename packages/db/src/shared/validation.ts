@@ -12,11 +12,19 @@ export const userIdSchema = z.uuid()
 
 type Length = { min?: number; max: number }
 
+/**
+ * A UTF-16 surrogate without its pair cannot be encoded as UTF-8: both drivers would silently
+ * store U+FFFD instead (found by test/reliability/hostile-strings.test.ts), so such text is
+ * refused rather than changed.
+ */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 function withLength(schema: z.ZodString, { min = 0, max }: Length) {
   return (
     schema
       // Postgres text cannot hold U+0000: the write would fail with a driver error (22021).
       .refine((value) => !value.includes('\0'), 'Text cannot contain the NUL character')
+      .refine((value) => !loneSurrogate.test(value), 'Text must be valid Unicode (lone surrogate)')
       // Counted in code points, as `char_length` counts: `.max()` counts UTF-16 units, which
       // would refuse 60 emoji in a 100-character name the database accepts.
       .superRefine((value, ctx) => {
