@@ -2,7 +2,7 @@
 // cluster (never the shared one, which other test files use at the same time): idle
 // connections are replaced, statements and transactions in flight fail at once with a
 // connection error (no hang, no crash, nothing committed half-way), the next queries succeed,
-// and no connection is left behind. Embedded lane: there is no server to restart.
+// and no connection is left behind. In test/server: the embedded lane has no server to restart.
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import {
   type PrivatePostgres,
   privatePostgresUnsupported,
   startPrivatePostgres,
-} from './private-postgres'
+} from '../reliability/private-postgres'
 
 /**
  * Work that is under way when the server goes away; `state` is its session's state in
@@ -71,8 +71,8 @@ const inFlight: InFlight[] = [
 ]
 
 const POOL = 4
-const unsupported = lane === 'server' ? privatePostgresUnsupported() : 'embedded lane'
-if (lane === 'server' && unsupported) {
+const unsupported = privatePostgresUnsupported()
+if (unsupported) {
   console.warn(`server restart tests skipped: ${unsupported}`)
 }
 
