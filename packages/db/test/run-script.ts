@@ -36,3 +36,43 @@ export function runScript(
     )
   })
 }
+
+/** A script as a long-running process (db:dev, db:studio) in its own process group, output collected. */
+export function startScript(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+    cwd: packageDir,
+    env: { ...process.env, DATABASE_URL: '', PGLITE_DATA_DIR: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let out = ''
+  child.stdout?.on('data', (d) => {
+    out += d
+  })
+  child.stderr?.on('data', (d) => {
+    out += d
+  })
+  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
+  return {
+    process: child,
+    output: () => out,
+    async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        const match = out.match(pattern)
+        if (match) return match
+        if (child.exitCode !== null) throw new Error(`${script} exited early:\n${out}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`${script}: no ${pattern} within ${timeoutMs} ms:\n${out}`)
+    },
+    exited(timeoutMs: number) {
+      return Promise.race([
+        exit,
+        new Promise<never>((_, fail) =>
+          setTimeout(() => fail(new Error(`${script} still running:\n${out}`)), timeoutMs),
+        ),
+      ])
+    },
+  }
+}

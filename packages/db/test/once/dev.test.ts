@@ -1,7 +1,7 @@
 // db:dev as a process: it migrates a fresh embedded database, serves it on a loopback port,
 // admits one client at a time with a clear error for a second, resets the session between
 // clients, refuses a second db:dev on the same data directory, and stops cleanly on SIGINT.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readMigrations } from '../../src/migrations/files'
-import { runScript } from '../run-script'
+import { runScript, startScript } from '../run-script'
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const _packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-dev-test-'))
 const dataDir = join(scratch, 'pglite')
 const started: ChildProcess[] = []
@@ -108,45 +108,11 @@ describe('db:dev', () => {
   })
 })
 
-/** A script as a long-running process in its own process group, output collected. */
+/** A long-running script, stopped by afterAll whatever happens. */
 function start(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
-    cwd: packageDir,
-    env: { ...process.env, DATABASE_URL: '', PGLITE_DATA_DIR: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  started.push(child)
-  let out = ''
-  child.stdout?.on('data', (d) => {
-    out += d
-  })
-  child.stderr?.on('data', (d) => {
-    out += d
-  })
-  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-  return {
-    process: child,
-    output: () => out,
-    async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs
-      while (Date.now() < deadline) {
-        const match = out.match(pattern)
-        if (match) return match
-        if (child.exitCode !== null) throw new Error(`${script} exited early:\n${out}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      throw new Error(`${script}: no ${pattern} within ${timeoutMs} ms:\n${out}`)
-    },
-    exited(timeoutMs: number) {
-      return Promise.race([
-        exit,
-        new Promise<never>((_, fail) =>
-          setTimeout(() => fail(new Error(`${script} still running:\n${out}`)), timeoutMs),
-        ),
-      ])
-    },
-  }
+  const handle = startScript(script, args, env)
+  started.push(handle.process)
+  return handle
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

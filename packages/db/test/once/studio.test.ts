@@ -1,7 +1,7 @@
 // db:studio on the embedded database, as a process: drizzle-kit's local Studio server answers
 // the hosted UI's requests (POST / with {type, data}), including rows with a vector column, and
 // Ctrl-C stops it and the database it served.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
@@ -13,9 +13,9 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb } from '../../src/client'
 import { createTestUser } from '../../src/testing'
-import { runScript } from '../run-script'
+import { runScript, startScript } from '../run-script'
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const _packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-studio-test-'))
 const dataDir = join(scratch, 'pglite')
 const started: ChildProcess[] = []
@@ -100,45 +100,11 @@ describe('db:studio on the embedded database', () => {
   })
 })
 
-/** A script as a long-running process in its own process group, output collected. */
+/** A long-running script, stopped by afterAll whatever happens. */
 function start(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
-    cwd: packageDir,
-    env: { ...process.env, DATABASE_URL: '', PGLITE_DATA_DIR: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  started.push(child)
-  let out = ''
-  child.stdout?.on('data', (d) => {
-    out += d
-  })
-  child.stderr?.on('data', (d) => {
-    out += d
-  })
-  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-  return {
-    process: child,
-    output: () => out,
-    async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs
-      while (Date.now() < deadline) {
-        const match = out.match(pattern)
-        if (match) return match
-        if (child.exitCode !== null) throw new Error(`${script} exited early:\n${out}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      throw new Error(`${script}: no ${pattern} within ${timeoutMs} ms:\n${out}`)
-    },
-    exited(timeoutMs: number) {
-      return Promise.race([
-        exit,
-        new Promise<never>((_, fail) =>
-          setTimeout(() => fail(new Error(`${script} still running:\n${out}`)), timeoutMs),
-        ),
-      ])
-    },
-  }
+  const handle = startScript(script, args, env)
+  started.push(handle.process)
+  return handle
 }
 
 async function freePort(): Promise<number> {
