@@ -2,12 +2,13 @@
 // The spec is the table below; valid rows for each table are made first, so each case differs
 // from a valid write only in the one value under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertValidRows, VALID_USER } from './fixtures/valid-rows'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 import { pgRejects } from './pg'
 
 type Case = { rule: string; sql: string; code: string; constraint?: string }
 
-const USER = '11111111-1111-4111-8111-111111111111'
+const USER = VALID_USER
 const long = (n: number) => `repeat('x', ${n})`
 const vec = (dims: number) => `array_fill(0.1, array[${dims}])::vector`
 
@@ -217,25 +218,8 @@ const cases: Case[] = [
 let t: TestDatabase
 beforeAll(async () => {
   t = await openTestDatabase()
-  // One valid row per table; every case below would pass without its one bad value.
-  await t.sql.exec(`
-    insert into auth.users (id, email, raw_user_meta_data)
-      values ('${USER}', 'alice@example.com', '{"account_name": "alice_a"}');
-    insert into organizations (name, slug) values ('Acme', 'acme');
-    insert into auth.users (id, email) values ('22222222-2222-4222-8222-222222222222', 'bob@acme.example');
-    insert into corporate_users (id, organization_id, role, display_name, email)
-      select '22222222-2222-4222-8222-222222222222', id, 'OWNER', 'Bob', 'bob@acme.example' from organizations;
-    insert into general_user_profiles (user_id, bio, website) values ('${USER}', 'hi', 'https://alice.example');
-    insert into addresses (user_id, postal_code, country, city, line1, is_default)
-      values ('${USER}', '100-0001', 'JP', 'Tokyo', '1-1', true);
-    insert into chat_rooms (type, name, created_by) values ('GROUP', 'Team', '${USER}');
-    insert into chat_rooms (type, pair_key) values ('PRIVATE', 'pair');
-    insert into virtual_users (name) values ('Helper');
-    insert into virtual_user_profiles (virtual_user_id, model, temperature) select id, 'gpt-4o-mini', 0.7 from virtual_users;
-    insert into messages (chat_room_id, sender_user_id, content)
-      select id, '${USER}', 'hello' from chat_rooms where type = 'GROUP';
-    insert into embeddings (user_id, content, embedding) values ('${USER}', 'text', ${vec(1536)});
-  `)
+  // Every case below would pass without its one bad value.
+  await insertValidRows(t.sql)
 })
 afterAll(() => t?.close())
 

@@ -320,32 +320,18 @@ const dtoOnly: { value: string; sql: string }[] = [
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SqlRunner } from '../../src/migrations/sql-runner'
+import { insertValidRows, VALID_USER } from '../fixtures/valid-rows'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes'
 import { pgRejects } from '../pg'
 
-const USER = '11111111-1111-4111-8111-111111111111'
+const USER = VALID_USER
 const fill = (sql: string) => sql.replaceAll('{user}', `'${USER}'`)
 
 let t: TestDatabase
 beforeAll(async () => {
   t = await openTestDatabase()
-  // One valid row per table: each case differs from a valid write in its one value only.
-  await t.sql.exec(`
-    insert into auth.users (id, email, raw_user_meta_data)
-      values ('${USER}', 'alice@example.com', '{"account_name": "alice_a"}');
-    insert into organizations (name, slug) values ('Acme', 'acme');
-    insert into auth.users (id, email) values ('22222222-2222-4222-8222-222222222222', 'bob@acme.test');
-    insert into corporate_users (id, organization_id, role, display_name, email)
-      select '22222222-2222-4222-8222-222222222222', id, 'OWNER', 'Bob', 'bob@acme.test' from organizations;
-    insert into general_user_profiles (user_id, bio, website) values ('${USER}', 'hi', 'https://alice.test');
-    insert into addresses (user_id, postal_code, country, city, line1) values ('${USER}', '1', 'JP', 'Tokyo', '1-1');
-    insert into chat_rooms (type, name, created_by) values ('GROUP', 'Team', '${USER}');
-    insert into virtual_users (name) values ('Helper');
-    insert into virtual_user_profiles (virtual_user_id, model) select id, 'gpt-4o-mini' from virtual_users;
-    insert into messages (chat_room_id, sender_user_id, content)
-      select id, '${USER}', 'hello' from chat_rooms;
-    insert into embeddings (user_id, content, embedding) values ('${USER}', 'text', ${dims(1536)});
-  `)
+  // Each case differs from a valid write in its one value only.
+  await insertValidRows(t.sql)
 })
 afterAll(() => t?.close())
 
