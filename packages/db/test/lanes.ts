@@ -3,13 +3,21 @@ import { readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
-import { inject } from 'vitest'
+import { inject, it } from 'vitest'
 import { createDb, type Db } from '../src/client'
 import { readEnv } from '../src/env'
 import { pgliteRunner, postgresRunner, type SqlRunner } from '../src/migrations/sql-runner'
 import { adminUrl, cloneDatabase, dropDatabase } from './server-admin'
 
 export const lane = inject('lane')
+
+/**
+ * A case only a server has (several connections, binary COPY): registered on the server lane
+ * only, so the embedded lane neither runs nor counts it as skipped.
+ */
+export function itOnServer(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (lane === 'server') it(name, fn, timeout)
+}
 
 export type TestDatabase = {
   lane: 'embedded' | 'server'

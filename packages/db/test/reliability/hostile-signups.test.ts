@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generalUserSelectSchema } from '../../src/dto'
 import { generalUsers } from '../../src/schema'
 import { createTestUser } from '../../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
 import {
   hostileSignups,
   namesNotKept,
@@ -69,7 +69,7 @@ describe(`hostile sign-ups (${lane})`, () => {
     },
   )
 
-  it.runIf(lane === 'server')(
+  itOnServer(
     `${COUNT} more from ${CONNECTIONS} connections at once, colliding on the same names`,
     async () => {
       const signups = hostileSignups(COUNT, SEED + 1)

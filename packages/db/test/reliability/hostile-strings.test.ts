@@ -351,7 +351,7 @@ import {
 import { userChats, virtualUserChats, virtualUsers } from '../../src/schema'
 import { httpUrlSchema } from '../../src/shared/validation'
 import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
 
 let t: TestDatabase
 let alice: TestUser
@@ -423,23 +423,20 @@ describe(`hostile strings through every query parameter (${lane})`, () => {
     }
   })
 
-  it.runIf(lane === 'server')(
-    'copyEmbeddings content: stored verbatim through binary COPY',
-    async () => {
-      const values = Object.values(hostile)
-      const rows = values.map((content, i) => ({
-        userId: bob.id,
-        content: `copy ${i}: ${content}`,
-        embedding: unit(++serial),
-      }))
-      expect(await copyEmbeddings(t.db, rows)).toBe(rows.length)
-      const stored = await t.sql.query<{ content: string }>(
-        `select content from embeddings where user_id = $1 and content like 'copy %' order by id`,
-        [bob.id],
-      )
-      expect(stored.map((r) => r.content)).toEqual(rows.map((r) => r.content))
-    },
-  )
+  itOnServer('copyEmbeddings content: stored verbatim through binary COPY', async () => {
+    const values = Object.values(hostile)
+    const rows = values.map((content, i) => ({
+      userId: bob.id,
+      content: `copy ${i}: ${content}`,
+      embedding: unit(++serial),
+    }))
+    expect(await copyEmbeddings(t.db, rows)).toBe(rows.length)
+    const stored = await t.sql.query<{ content: string }>(
+      `select content from embeddings where user_id = $1 and content like 'copy %' order by id`,
+      [bob.id],
+    )
+    expect(stored.map((r) => r.content)).toEqual(rows.map((r) => r.content))
+  })
 
   it('a hostile lookup value is a ValidationError naming the field, never a database error', async () => {
     for (const value of Object.values(hostile)) {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generalUserSelectSchema } from '../../src/dto'
 import { generalUsers } from '../../src/schema'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
 import {
   hostileSignups,
   namesNotKept,
@@ -50,7 +50,7 @@ describe(`${N} hostile sign-ups (${lane}, seed ${stress.STRESS_SEED})`, () => {
     expect((await namesNotKept(t.sql, signups, run)).notKept.slice(0, 5)).toEqual([])
   })
 
-  it.runIf(lane === 'server')(
+  itOnServer(
     `from ${CONNECTIONS} connections at once: the same, with the same names colliding`,
     async () => {
       const signups = hostileSignups(N, stress.STRESS_SEED + 1)
