@@ -74,9 +74,10 @@ export function createDb(options: CreateDbOptions = {}): Db {
   if (url) {
     const parsed = parseDatabaseUrl(url)
     const timeout = options.statementTimeoutMs ?? env.DB_STATEMENT_TIMEOUT_MS
+    const prepare = options.prepare ?? parsed.port !== TRANSACTION_POOLER_PORT
     const client = postgres(url, {
       max: options.maxConnections ?? env.DB_POOL_MAX ?? 10,
-      prepare: options.prepare ?? parsed.port !== TRANSACTION_POOLER_PORT,
+      prepare,
       connect_timeout: options.connectTimeoutSeconds ?? 10,
       idle_timeout: 30,
       onnotice: logger ? undefined : () => {},
@@ -86,7 +87,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
       },
     })
     const db = drizzlePostgres({
-      client: resilientClient(client),
+      client: resilientClient(client, { prepare }),
       schema,
       logger,
       casing: 'snake_case',

@@ -18,6 +18,19 @@ import postgres from 'postgres'
 //    later statements are refused.
 
 type TxCallback = (tx: postgres.TransactionSql) => unknown
+type UnsafeArgs = Parameters<postgres.Sql['unsafe']>
+
+/**
+ * Drizzle passes `prepare: false` for every query not built with `.prepare(name)`, which
+ * overrides the client's own setting. Under postgres.js an unprepared query with parameters
+ * costs two round trips (Parse/Describe, then Bind/Execute); a prepared one, once cached on
+ * the connection, one. So the client's setting decides (createDb: on, off on the pooler).
+ */
+const preparing = (prepare: boolean, [query, params, options]: UnsafeArgs): UnsafeArgs => [
+  query,
+  params,
+  { ...options, prepare },
+]
 
 const lostCodes = new Set([
   'CONNECTION_CLOSED',
@@ -44,7 +57,7 @@ function connectionLost(error: unknown): boolean {
 
 const never = new Promise<never>(() => {})
 
-export function resilientClient(client: postgres.Sql): postgres.Sql {
+export function resilientClient(client: postgres.Sql, options: { prepare: boolean }): postgres.Sql {
   const retryUnsent = async <T>(run: () => PromiseLike<T>): Promise<T> => {
     try {
       return await run()
@@ -57,8 +70,8 @@ export function resilientClient(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
     get(target, key, receiver) {
       if (key === 'unsafe') {
-        return (...args: Parameters<postgres.Sql['unsafe']>) => {
-          const run = () => target.unsafe(...args)
+        return (...args: UnsafeArgs) => {
+          const run = () => target.unsafe(...preparing(options.prepare, args))
           return {
             values: () => retryUnsent(() => run().values()),
             // biome-ignore lint/suspicious/noThenProperty: lazy like postgres.js's own query, which Drizzle awaits or calls .values() on
@@ -83,7 +96,7 @@ export function resilientClient(client: postgres.Sql): postgres.Sql {
                 started = true
                 let value: unknown
                 try {
-                  value = await callback(guardedTx(tx, state, guard))
+                  value = await callback(guardedTx(tx, state, guard, options.prepare))
                 } catch (error) {
                   const gone = connectionLost(error) && (await settlesWithin(whenClosed, 2_000))
                   if (gone) return never
@@ -125,6 +138,7 @@ function guardedTx(
   tx: postgres.TransactionSql,
   state: { closed: boolean },
   guard: (callback: TxCallback) => TxCallback,
+  prepare: boolean,
 ): postgres.TransactionSql {
   const refuse = () => {
     if (state.closed) {
@@ -140,10 +154,10 @@ function guardedTx(
     },
     get(target, key, receiver) {
       if (key === 'unsafe') {
-        return (...args: Parameters<postgres.TransactionSql['unsafe']>) => {
+        return (...args: UnsafeArgs) => {
           refuse()
           // The query itself (not a wrapper): it may be a fragment inside another query.
-          const query = target.unsafe(...args)
+          const query = target.unsafe(...preparing(prepare, args))
           const then = query.then.bind(query)
           Object.defineProperty(query, 'then', {
             value: (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) =>
