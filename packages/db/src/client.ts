@@ -2,7 +2,7 @@
 // plus rls() to run a callback as a Supabase user. See README "Run queries as a user".
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm'
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
@@ -13,6 +13,7 @@ import { ConfigError } from './errors'
 import { resilientClient } from './postgres-resilience'
 import * as schema from './schema'
 import { SEARCH_PATH } from './search-path'
+import { withLocalSettings } from './transaction-settings'
 
 export type Schema = typeof schema
 /** A database handle as query functions see it, whichever driver is behind it. */
@@ -108,27 +109,12 @@ export function createDb(options: CreateDbOptions = {}): Db {
 function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>): Db {
   const rls = async <T>(claims: JwtClaims, fn: (tx: Transaction) => Promise<T>) => {
     const role = roleOf(claims)
-    const json = JSON.stringify({ ...claims, role })
-    return db.transaction(async (tx) => {
-      const raw = target.kind === 'server' ? transactionClient(tx) : undefined
-      if (!raw) {
-        await tx.execute(
-          sql`select set_config('request.jwt.claims', ${json}, true), set_config('role', ${role}, true)`,
-        )
-        return fn(tx)
-      }
-      // Sent now, on the transaction's connection, ahead of fn's first statement (pipelined:
-      // one round trip fewer). Postgres runs them in order, so fn's statements run as the user,
-      // or, if this failed, not at all: the failure aborts the transaction. Not a Drizzle query
-      // on purpose: those start lazily, and fn's first query would reach the server first.
-      const setup = raw.unsafe(CLAIMS_SQL, [json, role])
-      setup.execute()
-      // Both settle before the transaction ends, so nothing of fn runs after its COMMIT.
-      const [set, result] = await Promise.allSettled([setup, (async () => fn(tx))()])
-      if (set.status === 'rejected') throw set.reason
-      if (result.status === 'rejected') throw result.reason
-      return result.value
-    })
+    const claimsJson = JSON.stringify({ ...claims, role })
+    // Transaction-local (set_config(…, true)), so it is safe behind Supabase's transaction
+    // pooler; bound as parameters, never interpolated.
+    return db.transaction((tx) =>
+      withLocalSettings(tx, { 'request.jwt.claims': claimsJson, role }, () => fn(tx)),
+    )
   }
   return Object.assign(db, {
     target,
@@ -136,17 +122,6 @@ function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>)
     asServiceRole: <T>(fn: (tx: Transaction) => Promise<T>) => rls({ role: 'service_role' }, fn),
     close,
   })
-}
-
-/** Both settings in one statement, values bound as parameters (never interpolated); `true` =
- * transaction-local, so it is safe behind Supabase's transaction pooler. */
-const CLAIMS_SQL = "select set_config('request.jwt.claims', $1, true), set_config('role', $2, true)"
-
-/** The postgres.js client of a Drizzle transaction on the server lane (Drizzle keeps it in
- * its session); undefined if that ever changes, and rls() then awaits the claims first. */
-function transactionClient(tx: Transaction): postgres.TransactionSql | undefined {
-  const client = (tx as unknown as { session?: { client?: { unsafe?: unknown } } }).session?.client
-  return typeof client?.unsafe === 'function' ? (client as postgres.TransactionSql) : undefined
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

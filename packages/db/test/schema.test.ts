@@ -67,8 +67,35 @@ describe(`migrated schema (${lane})`, () => {
       `select pg_get_indexdef('public.embeddings_embedding_hnsw_idx'::regclass) as def`,
     )
     expect(index?.def).toMatch(
-      /USING hnsw \(embedding extensions\.vector_cosine_ops\)|USING hnsw \(embedding vector_cosine_ops\)/,
+      /USING hnsw \(embedding (extensions\.)?vector_cosine_ops\) WITH \(m='?16'?, ef_construction='?128'?\)/,
     )
+  })
+
+  it('keeps embeddings inside their rows: reading a vector needs no TOAST lookups', async () => {
+    const [table] = await t.sql.query<{ options: string[] }>(
+      `select reloptions as options from pg_class where oid = 'public.embeddings'::regclass`,
+    )
+    expect(table?.options).toContain('toast_tuple_target=8160')
+    // A written vector really is in the row: the TOAST table does not grow.
+    const toastBytes = async () =>
+      (
+        await t.sql.query<{ n: number }>(
+          `select pg_relation_size(reltoastrelid)::int as n from pg_class
+           where oid = 'public.embeddings'::regclass`,
+        )
+      )[0]?.n
+    const before = await toastBytes()
+    const [user] = await t.sql.query<{ id: string }>(
+      `insert into auth.users (email) values ('inline-vector@example.com') returning id`,
+    )
+    await t.sql.query(
+      `insert into public.embeddings (user_id, content, embedding)
+       select $1, 'inline content that is longer than a TOAST pointer ' || i,
+              array_fill(i::real, array[1536])::extensions.vector
+       from generate_series(1, 20) i`,
+      [user?.id],
+    )
+    expect(await toastBytes()).toBe(before)
   })
 
   it('has the functions with a fixed search_path, and the triggers', async () => {

@@ -31,8 +31,12 @@ export const embeddings = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    // Approximate search across everything a caller may see.
-    index('embeddings_embedding_hnsw_idx').using('hnsw', t.embedding.op('vector_cosine_ops')),
+    // Approximate search across everything a caller may see. ef_construction 128 (pgvector's
+    // default is 64): on 100k clustered vectors recall@10 at ef_search 100 went from 0.96 to
+    // 0.99 for a ~45% longer build (pnpm bench, 3).
+    index('embeddings_embedding_hnsw_idx')
+      .using('hnsw', t.embedding.op('vector_cosine_ops'))
+      .with({ m: 16, ef_construction: 128 }),
     // One embedding per piece of a user's content (the upserts' conflict target). Its
     // leading user_id also serves per-user search (filter, then exact ordering: recall 1.0)
     // and the foreign key, so no separate btree on user_id is needed.

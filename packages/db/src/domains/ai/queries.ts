@@ -6,6 +6,7 @@ import { type DatabaseOrTransaction, executeRows } from '../../client'
 import { NotFoundError } from '../../errors'
 import { mapErrors } from '../../shared/query-errors'
 import { actorAndInput, userIdSchema, validate } from '../../shared/validation'
+import { withLocalSettings } from '../../transaction-settings'
 import {
   type Embedding,
   embeddingContentSchema,
@@ -51,9 +52,9 @@ export type SimilarForUserParams = { userId: string } & z.input<typeof similarEm
 /**
  * Exact top-k of one user's embeddings by cosine distance. Exact on purpose: the user's rows
  * come from the (user_id, md5(content)) btree and are ordered by true distance, so recall is
- * 1.0 at 1–2 ms for thousands of rows per user — where the HNSW index with a user filter
- * (even with pgvector 0.8's iterative scan) returned fewer or wrong neighbours and was slower.
- * The MATERIALIZED CTE keeps the planner from answering the ORDER BY with the HNSW index.
+ * 1.0 (pnpm bench, 3b: ~3 ms for 1,000 vectors of one user, linear in that count) — where the
+ * HNSW index with a user filter (even with pgvector 0.8's iterative scan) returned fewer or
+ * wrong neighbours and was slower.
  */
 export async function similarForUser(
   db: DatabaseOrTransaction,
@@ -65,10 +66,13 @@ export async function similarForUser(
     (
       await executeRows<{ id: number; content: string; distance: number }>(
         db,
+        // Exact by construction: the distance is computed inside a materialized CTE, where no
+        // ORDER BY can be served by the HNSW index (approximate, and it loses rows to the
+        // filter). Only ids, content and distances are materialized, not the 6 KB vectors.
         sql`with mine as materialized (
-              select id, content, embedding from public.embeddings where user_id = ${userId})
-            select id, content, (embedding <=> ${query}::extensions.vector)::float8 as distance
-            from mine order by distance, id limit ${input.k}`,
+              select id, content, (embedding <=> ${query}::extensions.vector)::float8 as distance
+              from public.embeddings where user_id = ${userId})
+            select id, content, distance from mine order by distance, id limit ${input.k}`,
       )
     ).map((r) => ({ id: Number(r.id), content: r.content, distance: Number(r.distance) })),
   )
@@ -94,18 +98,20 @@ export async function searchEmbeddings(
   const distance = cosineDistance(embeddings.embedding, rest.embedding)
   return mapErrors(() =>
     db.transaction(async (tx) => {
-      // enable_seqscan off pins the index plan: the planner costs the small heap but not the
-      // TOASTed vectors, and at 100k rows picked a ~400 ms sequential scan (pnpm bench, 3).
-      await tx.execute(
-        sql`select set_config('hnsw.ef_search', ${String(efSearch ?? 100)}, true),
-                   set_config('hnsw.iterative_scan', 'relaxed_order', true),
-                   set_config('enable_seqscan', 'off', true)`,
+      // enable_seqscan off pins the index plan: the planner costs the heap but not the
+      // vectors the scan reads, and at 100k rows picked a ~400 ms sequential scan (pnpm bench, 3).
+      const settings = {
+        'hnsw.ef_search': String(efSearch ?? 100),
+        'hnsw.iterative_scan': 'relaxed_order',
+        enable_seqscan: 'off',
+      }
+      const rows = await withLocalSettings(tx, settings, () =>
+        tx
+          .select({ id: embeddings.id, content: embeddings.content, distance })
+          .from(embeddings)
+          .orderBy(distance)
+          .limit(rest.k),
       )
-      const rows = await tx
-        .select({ id: embeddings.id, content: embeddings.content, distance })
-        .from(embeddings)
-        .orderBy(distance)
-        .limit(rest.k)
       return rows
         .map((r) => ({ id: r.id, content: r.content, distance: Number(r.distance) }))
         .sort((a, b) => a.distance - b.distance || a.id - b.id)

@@ -1,0 +1,2 @@
+DROP INDEX "embeddings_embedding_hnsw_idx";--> statement-breakpoint
+CREATE INDEX "embeddings_embedding_hnsw_idx" ON "embeddings" USING hnsw ("embedding" vector_cosine_ops) WITH (m=16,ef_construction=128);
