@@ -34,6 +34,7 @@ export async function embeddedLane(s: BenchScale): Promise<Row[]> {
     b: { label: 're-run', ...B },
     ratio: A.p50 / B.p50,
     target: '≤ 1 s, ≤ 0.3 s',
+    met: A.p50 <= 1000 && B.p50 <= 300,
   })
 
   progress('embedded: seeding a small database')
@@ -47,23 +48,21 @@ export async function embeddedLane(s: BenchScale): Promise<Row[]> {
       sql`select chat_room_id as id from messages group by 1 order by count(*) desc, 1 limit 10`,
     )
     const room = (i: number) => (rooms[i % rooms.length] as { id: string }).id
-    rows.push({
-      id: '1',
-      ...(await compare(
-        'list 50 newest messages on PGlite',
-        { label: 'listMessages()', run: (i) => listMessages(db, { roomId: room(i), limit: 50 }) },
-        {
-          label: 'PGlite query',
-          run: (i) =>
-            pg.query(
-              `select id, chat_room_id, sender_user_id, sender_virtual_user_id, content, created_at, edited_at
+    const list = await compare(
+      'list 50 newest messages on PGlite',
+      { label: 'listMessages()', run: (i) => listMessages(db, { roomId: room(i), limit: 50 }) },
+      {
+        label: 'PGlite query',
+        run: (i) =>
+          pg.query(
+            `select id, chat_room_id, sender_user_id, sender_virtual_user_id, content, created_at, edited_at
                from messages where chat_room_id = $1 order by created_at desc, id desc limit 51`,
-              [room(i)],
-            ),
-        },
-        { iterations: s.iterations, target: '≤ 1.10×' },
-      )),
-    })
+            [room(i)],
+          ),
+      },
+      { iterations: s.iterations, target: '≤ 1.10×' },
+    )
+    rows.push({ id: '1', ...list, met: list.ratio <= 1.1 })
 
     // 3, small scale: 2,000 clustered vectors.
     const count = 2_000

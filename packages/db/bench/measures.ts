@@ -23,7 +23,8 @@ import { clusteredSource, QUERY_OFFSET } from './vectors'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-export type Row = Comparison & { id: string; result?: string }
+/** `met`: whether the issue's target holds on this run (absent: reported, no target). */
+export type Row = Comparison & { id: string; result?: string; met?: boolean }
 
 type Fixtures = { rooms: { id: string; member: string }[]; inboxUsers: string[] }
 
@@ -76,8 +77,8 @@ export async function queryModule(b: BenchDb, f: Fixtures, s: BenchScale): Promi
     { iterations: s.iterations, target: '≤ 1.10×' },
   )
   return [
-    { id: '1', ...list },
-    { id: '1', ...send },
+    { id: '1', ...list, met: list.ratio <= 1.1 },
+    { id: '1', ...send, met: send.ratio <= 1.1 },
   ]
 }
 
@@ -99,7 +100,7 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
     {
       iterations: s.iterations,
       target: '≤ 1.5×',
-      note: 'rls() = BEGIN, claims+role, query, COMMIT: 4 round trips',
+      note: 'rls() = BEGIN, claims+role pipelined with the query, COMMIT: 3 round trips',
     },
   )
   const inboxQuery = (filter: 'policy helper' | 'policy only') =>
@@ -141,8 +142,8 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
     },
   )
   return [
-    { id: '2', ...rls },
-    { id: '2b', ...inbox },
+    { id: '2', ...rls, met: rls.ratio <= 1.5 },
+    { id: '2b', ...inbox, met: inbox.ratio <= 1.5 },
     { id: '2b', ...policyOnly },
     { id: '2c', ...(await naivePolicy(b, f, s)) },
   ]
@@ -231,6 +232,9 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
       explain (format json) select id from embeddings order by embedding <=> ${JSON.stringify(queries[0])}::extensions.vector limit 10`
   })
   const usesIndex = JSON.stringify(plan).includes('embeddings_embedding_hnsw_idx')
+  // Warm-up, untimed, as for every other measure: a running service has its index in memory.
+  progress('warming the HNSW index')
+  for (const q of queries) await searchEmbeddings(b.db, { embedding: q, k: 10, efSearch: 200 })
   const rows: Row[] = []
   for (const ef of [40, 100, 200]) {
     let hits = 0
@@ -247,14 +251,16 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
     }
     const A = stats(ms)
     const B = stats(exactMs)
+    const recall = hits / (queries.length * 10)
     rows.push({
       id: '3',
       name: `top-10, HNSW ef_search ${ef}`,
       a: { label: `searchEmbeddings ef ${ef}`, ...A },
       b: { label: 'exact scan', ...B },
       ratio: A.p50 / B.p50,
-      target: 'recall ≥ 0.98 at p50 ≤ 6 ms (ef 100)',
-      result: `recall@10 ${(hits / (queries.length * 10)).toFixed(3)}${usesIndex ? '' : ' (planner did NOT use the index)'}`,
+      target: 'recall ≥ 0.98 at p50 ≤ 6 ms',
+      result: `recall@10 ${recall.toFixed(3)}${usesIndex ? '' : ' (planner did NOT use the index)'}`,
+      met: usesIndex && recall >= 0.98 && A.p50 <= 6,
     })
   }
   // 3b: per-user, exact by design, against the HNSW index forced with iterative scan.
@@ -292,6 +298,7 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
   }
   const A = stats(mine)
   const B = stats(forced)
+  const exactRecall = exactHits / (queries.length * 10)
   rows.push({
     id: '3b',
     name: 'per-user top-10 (owner filter)',
@@ -299,7 +306,8 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
     b: { label: 'HNSW forced, iterative scan', ...B },
     ratio: A.p50 / B.p50,
     target: 'recall 1.00 at p50 ≤ 2 ms',
-    result: `recall ${(exactHits / (queries.length * 10)).toFixed(3)} vs forced HNSW ${(forcedHits / (queries.length * 10)).toFixed(3)}`,
+    result: `recall ${exactRecall.toFixed(3)} vs forced HNSW ${(forcedHits / (queries.length * 10)).toFixed(3)}`,
+    met: exactRecall === 1 && A.p50 <= 2,
   })
   return rows
 }
@@ -362,6 +370,7 @@ export async function ingest(adminUrl: string, s: BenchScale): Promise<Row[]> {
         ratio: A.p50 / B.p50,
         target: 'throughput ≥ 0.7× raw COPY',
         result: `${rowsPerSecond(A.p50)} vs ${rowsPerSecond(B.p50)} rows/s = ${(B.p50 / A.p50).toFixed(2)}×`,
+        met: B.p50 / A.p50 >= 0.7,
       },
     ]
   } finally {
@@ -422,6 +431,7 @@ export async function migrations(adminUrl: string): Promise<Row[]> {
         b: { label: 're-run', ...B },
         ratio: A.p50 / B.p50,
         target,
+        met: A.p50 <= 1000 && B.p50 <= 300,
       }
     }
     return [

@@ -3,6 +3,7 @@
 // a superuser URL: the benchmark makes its own databases there), plus the embedded lane.
 // Prints a table and writes a JSON report to bench-results/. Not part of `pnpm test`.
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { run } from '../scripts/cli'
@@ -18,12 +19,12 @@ import {
   rowLevelSecurity,
   vectorSearch,
 } from './measures'
-import { openBenchDb, scales } from './setup'
+import { type BenchDb, openBenchDb, scales } from './setup'
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`)
 
 function table(rows: Row[]) {
-  const head = ['#', 'measure', 'A', 'A p50', 'B', 'B p50', 'A/B', 'target', 'result']
+  const head = ['#', 'measure', 'A', 'A p50', 'B', 'B p50', 'A/B', 'target', 'verdict', 'result']
   const body = rows.map((r) => [
     r.id,
     r.name,
@@ -33,6 +34,7 @@ function table(rows: Row[]) {
     ms(r.b.p50),
     `${r.ratio.toFixed(2)}×`,
     r.target ?? '',
+    r.met === undefined ? '' : r.met ? 'met' : 'MISSED',
     r.result ?? '',
   ])
   const widths = head.map((h, i) =>
@@ -40,6 +42,16 @@ function table(rows: Row[]) {
   )
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')
   return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n')
+}
+
+type ServerInfo = { version: string; pgvector: string; shared_buffers: string; cores: number }
+
+/** What the numbers depend on besides the code: printed with them and kept in the report. */
+async function serverInfo(b: BenchDb): Promise<ServerInfo> {
+  const [row] = await b.sql<{ version: string; pgvector: string; shared_buffers: string }[]>`
+    select current_setting('server_version') as version, current_setting('shared_buffers') as shared_buffers,
+           (select extversion from pg_extension where extname = 'vector') as pgvector`
+  return { ...(row as Omit<ServerInfo, 'cores'>), cores: availableParallelism() }
 }
 
 run(async () => {
@@ -58,7 +70,9 @@ run(async () => {
   const started = Date.now()
   const bench = await openBenchDb(adminUrl, scale, values.fresh)
   const rows: Row[] = []
+  let server: ServerInfo | undefined
   try {
+    server = await serverInfo(bench)
     const f = await fixtures(bench)
     progress('1: query module vs postgres.js')
     rows.push(...(await queryModule(bench, f, scale)))
@@ -80,12 +94,19 @@ run(async () => {
     embedded = await embeddedLane(scale)
   }
 
-  console.log(`\n@app/db benchmarks, ${scale.name} scale, server lane (A/B = ratio of medians)\n`)
+  console.log(`\n@app/db benchmarks, ${scale.name} scale, server lane (A/B = ratio of medians)`)
+  console.log(`server: ${JSON.stringify(server)}\n`)
   console.log(table(rows))
   if (embedded.length > 0) {
     console.log('\nembedded lane (PGlite)\n')
     console.log(table(embedded))
   }
+  const missed = [...rows, ...embedded].filter((r) => r.met === false)
+  console.log(
+    missed.length === 0
+      ? '\nevery target met'
+      : `\ntargets MISSED: ${missed.map((r) => `${r.id} ${r.name}`).join('; ')}`,
+  )
   if (bench.build) console.log(`\nbuilt the benchmark database: ${JSON.stringify(bench.build)}`)
   const dir = resolve(repoRoot, 'bench-results')
   mkdirSync(dir, { recursive: true })
@@ -93,7 +114,14 @@ run(async () => {
   writeFileSync(
     file,
     JSON.stringify(
-      { scale, build: bench.build ?? null, server: rows, embedded, ms: Date.now() - started },
+      {
+        scale,
+        serverInfo: server ?? null,
+        build: bench.build ?? null,
+        server: rows,
+        embedded,
+        ms: Date.now() - started,
+      },
       null,
       2,
     ),

@@ -1,9 +1,10 @@
 // The benchmark database: created on the server of DATABASE_URL, migrated, seeded with seed()
 // at the chosen scale, and loaded with clustered vectors. Kept between runs (seeding a million
-// messages takes minutes) and rebuilt when its scale differs, or with --fresh.
+// messages takes minutes) and rebuilt when its scale or the migrations differ, or with --fresh.
 import postgres from 'postgres'
 import { createDb, type Db } from '../src/client'
 import { copyEmbeddings } from '../src/domains/ai/copy'
+import { readMigrations } from '../src/migrations/files'
 import { migrate } from '../src/migrations/migrate'
 import { openTarget } from '../src/migrations/target'
 import { seed } from '../src/seed'
@@ -55,6 +56,10 @@ export const scales: Record<BenchScale['name'], BenchScale> = {
   },
 }
 
+/** What a kept database was built from: the scale and the newest migration. */
+const markerOf = (scale: BenchScale) =>
+  JSON.stringify({ ...scale, migrations: readMigrations().at(-1)?.name ?? null })
+
 export function databaseUrl(adminUrl: string, name: string) {
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
@@ -81,7 +86,7 @@ export async function openBenchDb(
       const probe = postgres(url, { max: 1, onnotice: () => {} })
       const marker = await probe<{ scale: string }[]>`select scale from bench.meta`.catch(() => [])
       await probe.end()
-      ready = marker[0]?.scale === JSON.stringify(scale)
+      ready = marker[0]?.scale === markerOf(scale)
     }
     if (!ready) {
       progress(`building ${name}: migrate, seed, vectors (kept for the next run)`)
@@ -126,6 +131,9 @@ async function buildDatabase(url: string, scale: BenchScale): Promise<Record<str
     const owners = await sql<{ id: string }[]>`
       select id from general_users order by id limit ${scale.vectorUsers}`
     const vector = clusteredSource(scale.clusters)
+    // The index exactly as the migrations define it, rebuilt after the load.
+    const [hnsw] = await sql<{ def: string }[]>`
+      select pg_get_indexdef('public.embeddings_embedding_hnsw_idx'::regclass) as def`
     await sql`drop index if exists embeddings_embedding_hnsw_idx`
     build.vectorCopyMs = await time(() =>
       copyEmbeddings(
@@ -146,14 +154,13 @@ async function buildDatabase(url: string, scale: BenchScale): Promise<Record<str
     build.hnswBuildMs = await time(async () => {
       await sql.begin(async (tx) => {
         await tx`set local maintenance_work_mem = '2GB'`
-        await tx`create index embeddings_embedding_hnsw_idx on embeddings
-                 using hnsw (embedding extensions.vector_cosine_ops)`
+        await tx.unsafe((hnsw as { def: string }).def)
       })
     })
     await sql`analyze`
     await sql`create schema if not exists bench`
     await sql`create table bench.meta (scale text not null, build jsonb not null)`
-    await sql`insert into bench.meta values (${JSON.stringify(scale)}, ${sql.json(build)})`
+    await sql`insert into bench.meta values (${markerOf(scale)}, ${sql.json(build)})`
   } finally {
     await sql.end()
     await db.close()
