@@ -99,6 +99,18 @@ describe(`ai queries (${lane})`, () => {
     expect(found.every((r) => Number(r.content.slice(4)) % 5 === 0)).toBe(true)
   })
 
+  it('its planner settings end with the search, also inside a caller’s transaction', async () => {
+    const after = await asUser(t.db, alice, async (tx) => {
+      await searchEmbeddings(tx, { embedding: queries[0] as number[], k: K, efSearch: 300 })
+      return executeRows<{ seqscan: string; ef: string }>(
+        tx,
+        sql`select current_setting('enable_seqscan') as seqscan,
+                   coalesce(current_setting('hnsw.ef_search', true), '40') as ef`,
+      )
+    })
+    expect(after).toEqual([{ seqscan: 'on', ef: '40' }])
+  })
+
   it('upserts one embedding per content, and deletes only own rows', async () => {
     const vector = queries[1] as number[]
     const first = await asUser(t.db, alice, (tx) =>

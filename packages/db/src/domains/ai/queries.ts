@@ -1,6 +1,13 @@
 // Embeddings: upsert, similarity search, delete and bulk insert. Every function is
 // (db, params), db a database or a transaction; inside rls() a user sees only their own rows.
-import { and, cosineDistance, eq, getTableColumns, sql } from 'drizzle-orm'
+import {
+  and,
+  cosineDistance,
+  eq,
+  getTableColumns,
+  sql,
+  TransactionRollbackError,
+} from 'drizzle-orm'
 import { z } from 'zod'
 import { type DatabaseOrTransaction, executeRows } from '../../client'
 import { NotFoundError } from '../../errors'
@@ -84,7 +91,7 @@ export type SearchEmbeddingsParams = z.input<typeof similarEmbeddingsInput> & {
 /**
  * Approximate top-k across every embedding the caller may see (all of them as service_role,
  * their own inside rls()), through the HNSW index. `efSearch` (default 100) trades speed for
- * recall; it is set with SET LOCAL semantics, so it ends with the transaction. Iterative
+ * recall; it holds for this search only. Iterative
  * scan keeps going when RLS filters candidates out, then the results are re-sorted exactly.
  */
 export async function searchEmbeddings(
@@ -96,27 +103,36 @@ export async function searchEmbeddings(
     params,
   )
   const distance = cosineDistance(embeddings.embedding, rest.embedding)
-  return mapErrors(() =>
-    db.transaction(async (tx) => {
-      // enable_seqscan off pins the index plan: the planner costs the heap but not the
-      // vectors the scan reads, and at 100k rows picked a ~400 ms sequential scan (pnpm bench, 3).
-      const settings = {
-        'hnsw.ef_search': String(efSearch ?? 100),
-        'hnsw.iterative_scan': 'relaxed_order',
-        enable_seqscan: 'off',
-      }
-      const rows = await withLocalSettings(tx, settings, () =>
-        tx
-          .select({ id: embeddings.id, content: embeddings.content, distance })
-          .from(embeddings)
-          .orderBy(distance)
-          .limit(rest.k),
-      )
-      return rows
-        .map((r) => ({ id: r.id, content: r.content, distance: Number(r.distance) }))
-        .sort((a, b) => a.distance - b.distance || a.id - b.id)
-    }),
+  // enable_seqscan off pins the index plan: the planner costs the heap but not the vectors
+  // the scan reads, and at 100k rows picked a ~400 ms sequential scan (pnpm bench, 3).
+  const settings = {
+    'hnsw.ef_search': String(efSearch ?? 100),
+    'hnsw.iterative_scan': 'relaxed_order',
+    enable_seqscan: 'off',
+  }
+  let rows: { id: number; content: string; distance: unknown }[] = []
+  await mapErrors(() =>
+    db
+      .transaction(async (tx) => {
+        rows = await withLocalSettings(tx, settings, () =>
+          tx
+            .select({ id: embeddings.id, content: embeddings.content, distance })
+            .from(embeddings)
+            .orderBy(distance)
+            .limit(rest.k),
+        )
+        // Read-only, so rolled back rather than committed: inside a caller's transaction
+        // (rls()) this is a savepoint, and releasing it would keep the settings above (no
+        // seq scans!) for the rest of the caller's transaction.
+        tx.rollback()
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof TransactionRollbackError)) throw error
+      }),
   )
+  return rows
+    .map((r) => ({ id: r.id, content: r.content, distance: Number(r.distance) }))
+    .sort((a, b) => a.distance - b.distance || a.id - b.id)
 }
 
 export type DeleteEmbeddingParams = { userId: string; id: number }
