@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'drizzle-orm'
+import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { executeRows } from '../src/client'
 import {
@@ -16,6 +16,7 @@ import { searchEmbeddings, similarForUser } from '../src/domains/ai/queries'
 import { listMessages, sendMessage } from '../src/domains/chat/queries'
 import { migrate } from '../src/migrations/migrate'
 import { openTarget } from '../src/migrations/target'
+import { messages } from '../src/schema'
 import { type Comparison, compare, progress, stats, time } from './harness'
 import type { BenchDb, BenchScale } from './setup'
 import { databaseUrl } from './setup'
@@ -41,20 +42,38 @@ const pick = <T>(items: T[], i: number) => items[i % items.length] as T
 
 /** 1: the query module against the same SQL hand-written on postgres.js. */
 export async function queryModule(b: BenchDb, f: Fixtures, s: BenchScale): Promise<Row[]> {
+  const handWritten = {
+    label: 'postgres.js',
+    run: (i: number) => b.sql`
+        select id, chat_room_id, sender_user_id, sender_virtual_user_id, content, created_at, edited_at
+        from messages where chat_room_id = ${pick(f.rooms, i).id}
+        order by created_at desc, id desc limit 51`,
+  }
   const list = await compare(
     'list 50 newest messages (keyset)',
     {
       label: 'listMessages()',
       run: (i) => listMessages(b.db, { roomId: pick(f.rooms, i).id, limit: 50 }),
     },
-    {
-      label: 'postgres.js',
-      run: (i) => b.sql`
-        select id, chat_room_id, sender_user_id, sender_virtual_user_id, content, created_at, edited_at
-        from messages where chat_room_id = ${pick(f.rooms, i).id}
-        order by created_at desc, id desc limit 51`,
-    },
+    handWritten,
     { iterations: s.iterations, target: '≤ 1.10×' },
+  )
+  // The same query through Drizzle's builder alone (no input parsing, no error mapping):
+  // how much of the gap is Drizzle's own.
+  const drizzleOnly = await compare(
+    'list 50 newest messages (keyset)',
+    {
+      label: 'Drizzle builder alone',
+      run: (i) =>
+        b.db
+          .select(getTableColumns(messages))
+          .from(messages)
+          .where(eq(messages.chatRoomId, pick(f.rooms, i).id))
+          .orderBy(desc(messages.createdAt), desc(messages.id))
+          .limit(51),
+    },
+    handWritten,
+    { iterations: s.iterations, target: 'reported' },
   )
   const send = await compare(
     'send a message',
@@ -78,29 +97,45 @@ export async function queryModule(b: BenchDb, f: Fixtures, s: BenchScale): Promi
   )
   return [
     { id: '1', ...list, met: list.ratio <= 1.1 },
+    { id: '1', ...drizzleOnly },
     { id: '1', ...send, met: send.ratio <= 1.1 },
   ]
 }
 
-/** 2, 2b, 2c: row level security end to end, against the owner (bypasses RLS like service_role). */
+/**
+ * 2, 2b, 2c: row level security end to end. "Service role" is the package's own service path,
+ * asServiceRole() (BYPASSRLS, the same transaction shape as rls()), so the ratio is what the
+ * policies cost. The owner's bare query (one round trip, no transaction) is reported beside.
+ */
 export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): Promise<Row[]> {
+  const asMember = {
+    label: 'rls() + listMessages()',
+    run: (i: number) =>
+      b.db.rls({ sub: pick(f.rooms, i).member }, (tx) =>
+        listMessages(tx, { roomId: pick(f.rooms, i).id, limit: 50 }),
+      ),
+  }
   const rls = await compare(
     "member lists a room's 50 newest",
+    asMember,
     {
-      label: 'rls() + listMessages()',
+      label: 'asServiceRole(), same query',
       run: (i) =>
-        b.db.rls({ sub: pick(f.rooms, i).member }, (tx) =>
-          listMessages(tx, { roomId: pick(f.rooms, i).id, limit: 50 }),
-        ),
+        b.db.asServiceRole((tx) => listMessages(tx, { roomId: pick(f.rooms, i).id, limit: 50 })),
     },
+    { iterations: s.iterations, target: '≤ 1.5×' },
+  )
+  const bare = await compare(
+    "member lists a room's 50 newest",
+    asMember,
     {
-      label: 'service, explicit WHERE',
+      label: "owner's bare query",
       run: (i) => listMessages(b.db, { roomId: pick(f.rooms, i).id, limit: 50 }),
     },
     {
       iterations: s.iterations,
-      target: '≤ 1.5×',
-      note: 'rls() = BEGIN, claims+role pipelined with the query, COMMIT: 3 round trips',
+      target: 'reported',
+      note: 'rls() = BEGIN, claims pipelined with the query, COMMIT: 3 round trips against 1',
     },
   )
   const inboxQuery = (filter: 'policy helper' | 'policy only') =>
@@ -108,10 +143,15 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
       ? sql`select id, content, created_at from messages order by created_at desc, id desc limit 50`
       : sql`select id, content, created_at from messages where chat_room_id in (select private.my_room_ids())
             order by created_at desc, id desc limit 50`
-  const serviceInbox = (user: string) => b.sql`
-    select id, content, created_at from messages
-    where chat_room_id in (select chat_room_id from user_chats where user_id = ${user})
-    order by created_at desc, id desc limit 50`
+  const serviceInbox = (user: string) =>
+    b.db.asServiceRole((tx) =>
+      executeRows(
+        tx,
+        sql`select id, content, created_at from messages
+            where chat_room_id in (select chat_room_id from user_chats where user_id = ${user})
+            order by created_at desc, id desc limit 50`,
+      ),
+    )
   const inbox = await compare(
     'inbox: newest across my rooms',
     {
@@ -121,7 +161,7 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
           executeRows(tx, inboxQuery('policy helper')),
         ),
     },
-    { label: 'service equivalent', run: (i) => serviceInbox(pick(f.inboxUsers, i)) },
+    { label: 'asServiceRole(), same rows', run: (i) => serviceInbox(pick(f.inboxUsers, i)) },
     { iterations: s.iterations, target: '≤ 1.5×' },
   )
   const policyOnly = await compare(
@@ -133,7 +173,7 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
           executeRows(tx, inboxQuery('policy only')),
         ),
     },
-    { label: 'service equivalent', run: (i) => serviceInbox(pick(f.inboxUsers, i)) },
+    { label: 'asServiceRole(), same rows', run: (i) => serviceInbox(pick(f.inboxUsers, i)) },
     {
       iterations: Math.max(5, Math.round(s.iterations / 20)),
       warmup: 1,
@@ -143,6 +183,7 @@ export async function rowLevelSecurity(b: BenchDb, f: Fixtures, s: BenchScale): 
   )
   return [
     { id: '2', ...rls, met: rls.ratio <= 1.5 },
+    { id: '2', ...bare },
     { id: '2b', ...inbox, met: inbox.ratio <= 1.5 },
     { id: '2b', ...policyOnly },
     { id: '2c', ...(await naivePolicy(b, f, s)) },
@@ -254,13 +295,16 @@ export async function vectorSearch(b: BenchDb, s: BenchScale): Promise<Row[]> {
     const recall = hits / (queries.length * 10)
     rows.push({
       id: '3',
-      name: `top-10, HNSW ef_search ${ef}`,
+      name: `top-10, HNSW ef_search ${ef}${ef === 100 ? ' (default)' : ''}`,
       a: { label: `searchEmbeddings ef ${ef}`, ...A },
       b: { label: 'exact scan', ...B },
       ratio: A.p50 / B.p50,
-      target: 'recall ≥ 0.98 at p50 ≤ 6 ms',
       result: `recall@10 ${recall.toFixed(3)}${usesIndex ? '' : ' (planner did NOT use the index)'}`,
-      met: usesIndex && recall >= 0.98 && A.p50 <= 6,
+      // The target is for the default (searchEmbeddings' ef_search 100); 40 and 200 show
+      // the trade-off on either side of it.
+      ...(ef === 100
+        ? { target: 'recall ≥ 0.98 at p50 ≤ 6 ms', met: usesIndex && recall >= 0.98 && A.p50 <= 6 }
+        : { target: 'reported' }),
     })
   }
   // 3b: per-user, exact by design, against the HNSW index forced with iterative scan.
