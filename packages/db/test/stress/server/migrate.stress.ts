@@ -16,8 +16,7 @@ import {
   scratchDir,
   serverFingerprint,
 } from '../../reliability/scratch-migrations'
-import { startScript } from '../../reliability/script-process'
-import { runScript } from '../../run-script'
+import { runScript, startScript } from '../../run-script'
 import { withAdmin } from '../../server-admin'
 import { prng } from '../../vectors'
 import { stress } from '../settings'
@@ -117,7 +116,7 @@ describe('db:migrate under stress (server)', () => {
         return rows.length > 0
       }),
     )
-    killed.child.kill('SIGKILL')
+    killed.process.kill('SIGKILL')
     expect((await killed.done).signal).toBe('SIGKILL')
     // The server notices the client is gone and rolls its transaction back.
     await until(
@@ -140,9 +139,9 @@ describe('db:migrate under stress (server)', () => {
       // Once connected, anywhere in the time a clean run migrates, and a little after.
       const delay = Math.round(random() * migratingMs * 1.2)
       const killed = startScript('migrate', [], { DATABASE_URL: db.url })
-      await until('db:migrate connects', 30_000, async () => /db:migrate →/.test(killed.stdout()))
+      await until('db:migrate connects', 30_000, async () => /db:migrate →/.test(killed.output()))
       await new Promise((wait) => setTimeout(wait, delay))
-      killed.child.kill('SIGKILL')
+      killed.process.kill('SIGKILL')
       const result = await killed.done
       const stage = /done in/.test(result.stdout)
         ? 'after it finished'
