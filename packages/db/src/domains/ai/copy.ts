@@ -77,9 +77,10 @@ export async function copyEmbeddings(
   const client = (db as unknown as { $client: postgres.Sql }).$client
   return mapErrors(async () => {
     const written = await client.begin(async (tx) => {
+      // Vectors stay in the staging rows (no TOAST writes and reads), as in embeddings.
       await tx`create temp table embedding_copy (
         user_id uuid, content text, embedding extensions.vector(${tx.unsafe(String(EMBEDDING_DIMENSIONS))})
-      ) on commit drop`
+      ) with (toast_tuple_target = 8160) on commit drop`
       const stream =
         await tx`copy embedding_copy (user_id, content, embedding) from stdin (format binary)`.writable()
       const finished = once(stream, 'finish')
