@@ -2,8 +2,12 @@
 // role, searchEmbeddings()'s planner and HNSW settings. On the server lane the settings
 // statement is pipelined with the work's first statement: one round trip fewer per call.
 import { sql } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import type postgres from 'postgres'
 import type { Transaction } from './client'
+
+/** Renders the one statement as $n text for the raw client; it has no table or casing. */
+const dialect = new PgDialect()
 
 /**
  * Runs `work` with `settings` set for the rest of `tx`. Names and values are bound as
@@ -22,19 +26,17 @@ export async function withLocalSettings<T>(
   settings: Record<string, string>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const entries = Object.entries(settings)
+  const statement = sql`select ${sql.join(
+    Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`),
+    sql`, `,
+  )}`
   const raw = postgresClient(tx)
   if (!raw) {
-    await tx.execute(
-      sql`select ${sql.join(
-        entries.map(([name, value]) => sql`set_config(${name}, ${value}, true)`),
-        sql`, `,
-      )}`,
-    )
+    await tx.execute(statement)
     return work()
   }
-  const text = `select ${entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`
-  const setup = raw.unsafe(text, entries.flat())
+  const { sql: text, params } = dialect.sqlToQuery(statement)
+  const setup = raw.unsafe(text, params as postgres.ParameterOrJSON<never>[])
   setup.execute()
   const [set, result] = await Promise.allSettled([setup, (async () => work())()])
   if (set.status === 'rejected') throw set.reason
