@@ -3,7 +3,7 @@
 // migration changes the type of a column its prepared statements return.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db, executeRows } from '../../src/client'
+import { createDb, type DatabaseOrTransaction, type Db, executeRows } from '../../src/client'
 import { listMessages } from '../../src/domains/chat/queries'
 import { openTestDatabase, type TestDatabase } from '../lanes'
 
@@ -56,7 +56,7 @@ describe('prepared statements (server)', () => {
     await t.sql.query('create table public.prepared_probe (id int primary key, v int)')
     await t.sql.query('insert into public.prepared_probe values (1, 42)')
     await withDb({}, async (db) => {
-      const read = (tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0]) =>
+      const read = (tx: DatabaseOrTransaction) =>
         executeRows<{ v: unknown }>(tx, sql`select v from public.prepared_probe where id = ${1}`)
       expect(await read(db)).toEqual([{ v: 42 }])
       await t.sql.query('alter table public.prepared_probe alter column v type text')
