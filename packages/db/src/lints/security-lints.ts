@@ -111,12 +111,41 @@ export const securityLints: Lint[] = [
     name: 'auth_users_exposed',
     level: 'ERROR',
     description: 'a view in an exposed schema reads auth.users and API roles can select it',
-    sql: `select distinct v.oid::regclass::text as object
-          from pg_class v join pg_rewrite r on r.ev_class = v.oid
-          join pg_depend d on d.objid = r.oid and d.refobjid = 'auth.users'::regclass
+    // Through other views too: a view of a view of auth.users leaks the same rows.
+    sql: `with recursive reads(view_oid) as (
+            select r.ev_class from pg_rewrite r
+            join pg_depend d on d.objid = r.oid and d.refobjid = 'auth.users'::regclass
+            union
+            select r.ev_class from reads
+            join pg_depend d on d.refobjid = reads.view_oid and d.classid = 'pg_rewrite'::regclass
+            join pg_rewrite r on r.oid = d.objid
+          )
+          select distinct v.oid::regclass::text as object
+          from pg_class v join reads on reads.view_oid = v.oid
           where v.relkind in ('v', 'm') and v.relnamespace::regnamespace::text in ${exposed}
             and (has_table_privilege('anon', v.oid, 'select')
               or has_table_privilege('authenticated', v.oid, 'select'))`,
+  },
+  {
+    name: 'api_privilege_without_policy',
+    level: 'WARN',
+    description:
+      'an API role holds a table privilege that no policy of the table uses (or one RLS ignores)',
+    sql: `select c.oid::regclass::text || ' ' || r.role || ' ' || p.privilege as object
+          from pg_class c
+          cross join (values ('anon'), ('authenticated')) as r(role)
+          cross join (values ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'),
+                             ('REFERENCES'), ('TRIGGER')) as p(privilege)
+          where c.relnamespace::regnamespace::text in ${exposed} and c.relkind in ('r', 'p')
+            and c.relrowsecurity
+            and (has_table_privilege(r.role, c.oid, p.privilege)
+              or (p.privilege in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES')
+                  and has_any_column_privilege(r.role, c.oid, p.privilege)))
+            and not exists (
+              select 1 from pg_policies pp
+              where pp.schemaname = c.relnamespace::regnamespace::text and pp.tablename = c.relname
+                and pp.cmd in (p.privilege, 'ALL')
+                and (r.role::name = any(pp.roles) or 'public' = any(pp.roles)))`,
   },
   {
     name: 'unindexed_foreign_keys',
