@@ -81,18 +81,14 @@ as $$
   select case when pg_catalog.jsonb_typeof(meta -> key) = 'string' then meta ->> key end
 $$;
 
--- A display name: no control, zero-width or bidi-override characters, spaces collapsed,
--- 1..100 characters; null when nothing is left. Spaces are every character JavaScript trims:
--- `\s` alone misses the no-break spaces (and, in PGlite, U+1680), so a name of U+00A0 passed
--- the table's check but not the app's DTO, which trims it to nothing
--- (test/reliability/hostile-signups.test.ts).
+-- A display name at sign-up: private.clean_name (migration clean_names, the one cleaning rule
+-- that every later write of a name goes through too), cut to 100 characters, since a sign-up
+-- must never fail on its metadata; null when nothing is left.
 create or replace function private.clean_display_name(raw text) returns text
 language sql immutable
 set search_path = ''
 as $$
-  select nullif(pg_catalog.btrim(pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(
-    pg_catalog.regexp_replace(raw, '[\u0001-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]', '', 'g'),
-    '[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g')), 100)), '')
+  select nullif(pg_catalog.btrim(pg_catalog.left(private.clean_name(raw), 100)), '')
 $$;
 
 -- An account name candidate: lower case, runs of anything but [a-z0-9_] become '_',

@@ -1,323 +1,351 @@
 // The access matrix: who may do what to which table, asserted on both lanes through rls().
 //
 // Actors: anon (not signed in), owner (alice: owns the row, created the room, OWNER of the
-// organization), member (bob: in alice's room, MEMBER of her organization), stranger (carol),
-// service (service_role). Outcomes:
-//   ok    — the statement succeeds and reaches the row
-//   none  — RLS hides the row: a select sees nothing, an update/delete affects 0 rows
-//   error — Postgres refuses with 42501 (a WITH CHECK failed, or no column privilege)
+// organization), admin (dave: ADMIN of alice's organization, in none of her rooms), member
+// (bob: in alice's room, MEMBER of her organization), stranger (carol), service
+// (service_role). The escalations add: dave's second account (mallory), a member who left a
+// room by himself (frank), and an invitee (eve). Outcomes:
+//   ok       — the statement succeeds and reaches the row
+//   none     — RLS hides the row: a select sees nothing, an update/delete affects 0 rows
+//   error    — Postgres refuses with 42501 (ForbiddenError): a WITH CHECK failed, no
+//              privilege, or a membership rule
+//   invalid  — refused as bad data (23514, 428C9: ValidationError), whoever asks
 // Every write runs in a transaction that is rolled back, so each row starts from the fixture.
 
-type Outcome = 'ok' | 'none' | 'error'
-type Row = [anon: Outcome, owner: Outcome, member: Outcome, stranger: Outcome, service: Outcome]
+type Outcome = 'ok' | 'none' | 'error' | 'invalid'
+type Row = [
+  anon: Outcome,
+  owner: Outcome,
+  admin: Outcome,
+  member: Outcome,
+  stranger: Outcome,
+  service: Outcome,
+]
 type Spec = { table: string; op: string; sql: string; expect: Row }
 
-// {alice} {bob} {carol} {eve} {ghost} {org} {room} {otherRoom} {vu} {msg} {addr} {emb} are
-// fixture ids (see beforeAll). eve is a user in nothing; ghost an auth user without a
-// general_users row.
+// {alice} {bob} {carol} {dave} {eve} {frank} {mallory} {ghost} {org} {otherOrg} {room}
+// {otherRoom} {privateRoom} {vu} {orgBot} {otherOrgBot} {msg} {addr} {emb} {invitation} are
+// fixture ids (see beforeAll). eve is a user in nothing (invited to the organization); ghost
+// an auth user without a general_users row.
 const matrix: Spec[] = [
-  // general_users: public profiles
   {
     table: 'general_users',
     op: 'select',
     sql: `select 1 from general_users where id = {alice}`,
-    expect: ['ok', 'ok', 'ok', 'ok', 'ok'],
+    expect: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
   },
   {
     table: 'general_users',
     op: 'insert',
     sql: `insert into general_users (id, display_name, account_name) values ({ghost}, 'G', 'ghost_user') returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'general_users',
     op: 'update',
     sql: `update general_users set display_name = 'X' where id = {alice} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'general_users',
     op: 'delete',
     sql: `delete from general_users where id = {alice} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
-  // general_user_profiles, addresses, embeddings: the owner's only
   {
     table: 'general_user_profiles',
     op: 'select',
     sql: `select 1 from general_user_profiles where user_id = {alice}`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'general_user_profiles',
     op: 'insert',
     sql: `insert into general_user_profiles (user_id, bio) values ({alice}, 'b') on conflict (user_id) do update set bio = excluded.bio returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'general_user_profiles',
     op: 'update',
     sql: `update general_user_profiles set bio = 'x' where user_id = {alice} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'general_user_profiles',
     op: 'delete',
     sql: `delete from general_user_profiles where user_id = {alice} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'addresses',
     op: 'select',
     sql: `select 1 from addresses where id = {addr}`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'addresses',
     op: 'insert',
     sql: `insert into addresses (user_id, postal_code, country, city, line1) values ({alice}, '1', 'JP', 'Kyoto', '2-2') returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'addresses',
     op: 'update',
     sql: `update addresses set city = 'Osaka' where id = {addr} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'addresses',
     op: 'delete',
     sql: `delete from addresses where id = {addr} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'embeddings',
     op: 'select',
     sql: `select 1 from embeddings where id = {emb}`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'embeddings',
     op: 'insert',
     sql: `insert into embeddings (user_id, content, embedding) values ({alice}, 'another', array_fill(0.5, array[1536])::vector) returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'embeddings',
     op: 'update',
     sql: `update embeddings set content = 'x' where id = {emb} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'embeddings',
     op: 'delete',
     sql: `delete from embeddings where id = {emb} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
-  // organizations: its corporate users read; OWNER/ADMIN change; server code creates
   {
     table: 'organizations',
     op: 'select',
     sql: `select 1 from organizations where id = {org}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'ok', 'ok', 'none', 'ok'],
   },
   {
     table: 'organizations',
     op: 'insert',
     sql: `insert into organizations (name, slug) values ('N', 'new-org') returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'organizations',
     op: 'update',
     sql: `update organizations set name = 'X' where id = {org} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'ok', 'none', 'none', 'ok'],
   },
   {
     table: 'organizations',
     op: 'delete',
     sql: `delete from organizations where id = {org} returning 1`,
-    expect: ['none', 'none', 'none', 'none', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
-  // corporate_users: self + colleagues read; self changes details; OWNER/ADMIN add and remove
   {
     table: 'corporate_users',
     op: 'select',
     sql: `select 1 from corporate_users where id = {alice}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'ok', 'ok', 'none', 'ok'],
   },
   {
     table: 'corporate_users',
     op: 'insert',
     sql: `insert into corporate_users (id, organization_id, display_name) values ({eve}, {org}, 'Eve') returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'corporate_users',
     op: 'update',
     sql: `update corporate_users set display_name = 'X' where id = {alice} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'corporate_users',
     op: 'delete',
     sql: `delete from corporate_users where id = {bob} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
-  // chat_rooms: members (and the creator) read; created as oneself; the creator changes
+  {
+    table: 'organization_invitations',
+    op: 'select',
+    sql: `select 1 from organization_invitations where id = {invitation}`,
+    expect: ['error', 'ok', 'ok', 'none', 'none', 'ok'],
+  },
+  {
+    table: 'organization_invitations',
+    op: 'insert',
+    sql: `insert into organization_invitations (organization_id, invitee_id) values ({org}, {carol}) returning 1`,
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
+  },
+  {
+    table: 'organization_invitations',
+    op: 'update',
+    sql: `update organization_invitations set role = 'OWNER' where id = {invitation} returning 1`,
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
+  },
+  {
+    table: 'organization_invitations',
+    op: 'delete',
+    sql: `delete from organization_invitations where id = {invitation} returning 1`,
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
+  },
   {
     table: 'chat_rooms',
     op: 'select',
     sql: `select 1 from chat_rooms where id = {room}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'ok', 'none', 'ok'],
   },
   {
     table: 'chat_rooms',
     op: 'insert',
     sql: `insert into chat_rooms (type, name, created_by) values ('GROUP', 'N', {alice}) returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'chat_rooms',
     op: 'update',
     sql: `update chat_rooms set name = 'X' where id = {room} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'chat_rooms',
     op: 'delete',
     sql: `delete from chat_rooms where id = {room} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
-  // user_chats: members read; the creator adds; each member marks read; leave or be removed
   {
     table: 'user_chats',
     op: 'select',
     sql: `select 1 from user_chats where chat_room_id = {room} and user_id = {alice}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'ok', 'none', 'ok'],
   },
   {
     table: 'user_chats',
     op: 'insert',
     sql: `insert into user_chats (chat_room_id, user_id) values ({room}, {eve}) returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'user_chats',
     op: 'update',
     sql: `update user_chats set last_read_at = now() where chat_room_id = {room} and user_id = {alice} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'user_chats',
     op: 'delete',
     sql: `delete from user_chats where chat_room_id = {room} and user_id = {bob} returning 1`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'ok', 'none', 'ok'],
   },
-  // messages: members read; members send as themselves; senders edit and delete
   {
     table: 'messages',
     op: 'select',
     sql: `select 1 from messages where id = {msg}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'ok', 'none', 'ok'],
   },
   {
     table: 'messages',
     op: 'insert',
     sql: `insert into messages (chat_room_id, sender_user_id, content) values ({room}, {alice}, 'hi') returning 1`,
-    expect: ['error', 'ok', 'error', 'error', 'ok'],
+    expect: ['error', 'ok', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'messages',
     op: 'update',
     sql: `update messages set content = 'edited', edited_at = now() where id = {msg} returning 1`,
-    expect: ['error', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
   {
     table: 'messages',
     op: 'delete',
     sql: `delete from messages where id = {msg} returning 1`,
-    expect: ['none', 'ok', 'none', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
-  // virtual users: signed-in users read; server code writes
   {
     table: 'virtual_users',
     op: 'select',
     sql: `select 1 from virtual_users where id = {vu}`,
-    expect: ['none', 'ok', 'ok', 'ok', 'ok'],
+    expect: ['error', 'ok', 'ok', 'ok', 'ok', 'ok'],
   },
   {
     table: 'virtual_users',
     op: 'insert',
     sql: `insert into virtual_users (name) values ('V') returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_users',
     op: 'update',
     sql: `update virtual_users set name = 'X' where id = {vu} returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_users',
     op: 'delete',
     sql: `delete from virtual_users where id = {vu} returning 1`,
-    expect: ['none', 'none', 'none', 'none', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_profiles',
     op: 'select',
     sql: `select 1 from virtual_user_profiles where virtual_user_id = {vu}`,
-    expect: ['none', 'ok', 'ok', 'ok', 'ok'],
+    expect: ['error', 'ok', 'ok', 'ok', 'ok', 'ok'],
   },
   {
     table: 'virtual_user_profiles',
     op: 'insert',
     sql: `insert into virtual_user_profiles (virtual_user_id) values ({vu}) on conflict (virtual_user_id) do update set model = 'n' returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_profiles',
     op: 'update',
     sql: `update virtual_user_profiles set temperature = 1.5 where virtual_user_id = {vu} returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_profiles',
     op: 'delete',
     sql: `delete from virtual_user_profiles where virtual_user_id = {vu} returning 1`,
-    expect: ['none', 'none', 'none', 'none', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_chats',
     op: 'select',
     sql: `select 1 from virtual_user_chats where chat_room_id = {room}`,
-    expect: ['none', 'ok', 'ok', 'none', 'ok'],
+    expect: ['error', 'ok', 'none', 'ok', 'none', 'ok'],
   },
   {
     table: 'virtual_user_chats',
     op: 'insert',
     sql: `insert into virtual_user_chats (chat_room_id, virtual_user_id) values ({otherRoom}, {vu}) returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_chats',
     op: 'update',
     sql: `update virtual_user_chats set joined_at = now() where chat_room_id = {room} returning 1`,
-    expect: ['error', 'error', 'error', 'error', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
   {
     table: 'virtual_user_chats',
     op: 'delete',
     sql: `delete from virtual_user_chats where chat_room_id = {room} returning 1`,
-    expect: ['none', 'none', 'none', 'none', 'ok'],
+    expect: ['error', 'error', 'error', 'error', 'error', 'ok'],
   },
 ]
 
 // Escalations: a user trying to move a row out of reach or act in someone else's name.
 const escalations: {
   attempt: string
-  actor: 'owner' | 'member' | 'stranger'
+  actor: Exclude<Actor, 'anon' | 'service'>
   sql: string
   expect: Outcome
 }[] = [
@@ -417,6 +445,160 @@ const escalations: {
     sql: 'truncate messages',
     expect: 'error',
   },
+  // Organizations: every write goes through the membership functions, with one set of rules.
+  {
+    attempt: "insert one's second account as OWNER (then have it promote oneself)",
+    actor: 'admin',
+    sql: `insert into corporate_users (id, organization_id, role, display_name) values ({mallory}, {org}, 'OWNER', 'M') returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: "invite one's second account as OWNER",
+    actor: 'admin',
+    sql: `select 1 from private.invite_member({org}, {mallory}, 'OWNER')`,
+    expect: 'error',
+  },
+  {
+    attempt: 'invite a MEMBER (allowed: the invitee must still accept)',
+    actor: 'admin',
+    sql: `select 1 from private.invite_member({org}, {mallory}, 'MEMBER')`,
+    expect: 'ok',
+  },
+  {
+    attempt: 'delete the only OWNER',
+    actor: 'admin',
+    sql: `delete from corporate_users where id = {alice} returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: 'remove the only OWNER through the function',
+    actor: 'admin',
+    sql: `select 1 from private.remove_member({org}, {alice})`,
+    expect: 'error',
+  },
+  {
+    attempt: 'leave as the last OWNER',
+    actor: 'owner',
+    sql: `select 1 from private.remove_member({org}, {alice})`,
+    expect: 'invalid',
+  },
+  {
+    attempt: 'promote oneself to OWNER through the function',
+    actor: 'admin',
+    sql: `select 1 from private.change_member_role({org}, {dave}, 'OWNER')`,
+    expect: 'error',
+  },
+  {
+    attempt: 'demote the OWNER',
+    actor: 'admin',
+    sql: `select 1 from private.change_member_role({org}, {alice}, 'MEMBER')`,
+    expect: 'error',
+  },
+  {
+    attempt: 'enrol someone without their consent',
+    actor: 'admin',
+    sql: `insert into corporate_users (id, organization_id, display_name) values ({eve}, {org}, 'Eve') returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: "accept someone else's invitation",
+    actor: 'stranger',
+    sql: `select 1 from private.accept_invitation({org}, 'Carol', null)`,
+    expect: 'none',
+  },
+  {
+    attempt: 'accept an invitation to become a MEMBER (allowed)',
+    actor: 'invitee',
+    sql: `select 1 from private.accept_invitation({org}, 'Eve', null)`,
+    expect: 'ok',
+  },
+  {
+    attempt: 'leave the organization as a MEMBER (allowed)',
+    actor: 'member',
+    sql: `select 1 from private.remove_member({org}, {bob})`,
+    expect: 'ok',
+  },
+  {
+    attempt: "remove another organization's member",
+    actor: 'admin',
+    sql: `select 1 from private.remove_member({otherOrg}, {mallory})`,
+    expect: 'error',
+  },
+  // Server-owned fields: a chosen id or time is replaced (so it neither squats nor probes).
+  {
+    attempt: "take an existing room's id for a new room",
+    actor: 'stranger',
+    sql: `insert into chat_rooms (id, type, name, created_by) values ({room}, 'GROUP', 'Mine', {carol}) returning 1`,
+    expect: 'ok',
+  },
+  {
+    attempt: 'choose the id of a new embedding',
+    actor: 'owner',
+    sql: `insert into embeddings (id, user_id, content, embedding) values (1000000, {alice}, 'squat', array_fill(0.5, array[1536])::vector) returning 1`,
+    expect: 'invalid',
+  },
+  // Rooms
+  {
+    attempt: 'add a third member to a PRIVATE room',
+    actor: 'owner',
+    sql: `insert into user_chats (chat_room_id, user_id) values ({privateRoom}, {carol}) returning 1`,
+    expect: 'invalid',
+  },
+  {
+    attempt: 'put back a member who left by himself',
+    actor: 'owner',
+    sql: `insert into user_chats (chat_room_id, user_id) values ({room}, {frank}) returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: 'rejoin a room one left (allowed)',
+    actor: 'leaver',
+    sql: `insert into user_chats (chat_room_id, user_id) values ({room}, {frank}) returning 1`,
+    expect: 'ok',
+  },
+  {
+    attempt: 'read the messages of a room one left',
+    actor: 'leaver',
+    sql: `select 1 from messages where chat_room_id = {room}`,
+    expect: 'none',
+  },
+  {
+    attempt: 'delete a PRIVATE room (it stays for the other member)',
+    actor: 'member',
+    sql: `delete from chat_rooms where id = {privateRoom} returning 1`,
+    expect: 'none',
+  },
+  // Bots: the app's, one's organization's and one's rooms' only; never the prompt or model.
+  {
+    attempt: "read a bot's system prompt",
+    actor: 'member',
+    sql: `select system_prompt from virtual_user_profiles where virtual_user_id = {orgBot}`,
+    expect: 'error',
+  },
+  {
+    attempt: "read a bot's model",
+    actor: 'owner',
+    sql: `select model from virtual_user_profiles where virtual_user_id = {vu}`,
+    expect: 'error',
+  },
+  {
+    attempt: "see one's own organization's bot (allowed)",
+    actor: 'member',
+    sql: `select 1 from virtual_users where id = {orgBot}`,
+    expect: 'ok',
+  },
+  {
+    attempt: "see another organization's bot",
+    actor: 'owner',
+    sql: `select 1 from virtual_users where id = {otherOrgBot}`,
+    expect: 'none',
+  },
+  {
+    attempt: "see another organization's bot's profile",
+    actor: 'stranger',
+    sql: `select 1 from virtual_user_profiles where virtual_user_id = {orgBot}`,
+    expect: 'none',
+  },
   {
     attempt: 'read auth.users',
     actor: 'stranger',
@@ -446,21 +628,21 @@ class Rollback extends Error {
   }
 }
 
-const actors = ['anon', 'owner', 'member', 'stranger', 'service'] as const
-type Actor = (typeof actors)[number]
+const actors = ['anon', 'owner', 'admin', 'member', 'stranger', 'service'] as const
+type Actor = (typeof actors)[number] | 'second' | 'leaver' | 'invitee'
+const userOf = {
+  owner: 'alice',
+  admin: 'dave',
+  member: 'bob',
+  stranger: 'carol',
+  second: 'mallory',
+  leaver: 'frank',
+  invitee: 'eve',
+} as const
 const claimsOf = (actor: Actor): JwtClaims => {
-  switch (actor) {
-    case 'anon':
-      return { role: 'anon' }
-    case 'service':
-      return { role: 'service_role' }
-    case 'owner':
-      return { sub: ids.alice }
-    case 'member':
-      return { sub: ids.bob }
-    case 'stranger':
-      return { sub: ids.carol }
-  }
+  if (actor === 'anon') return { role: 'anon' }
+  if (actor === 'service') return { role: 'service_role' }
+  return { sub: ids[userOf[actor]] }
 }
 
 const fill = (text: string) =>
@@ -481,6 +663,8 @@ async function attempt(actor: Actor, statement: string): Promise<Outcome> {
     if (error instanceof Rollback) return error.rows > 0 ? 'ok' : 'none'
     const pg = pgErrorInfo(error)
     if (pg?.code === '42501') return 'error'
+    if (pg?.code === '23514' || pg?.code === '428C9') return 'invalid'
+    if (pg?.code === 'P0002') return 'none' // the package's functions: nothing of yours there
     throw error
   }
   throw new Error('unreachable: the transaction always rolls back')
@@ -489,16 +673,24 @@ async function attempt(actor: Actor, statement: string): Promise<Outcome> {
 beforeAll(async () => {
   t = await openTestDatabase()
   const one = async (q: string) => (await t.sql.query<{ id: string }>(fill(q)))[0]?.id as string
-  for (const name of ['alice', 'bob', 'carol', 'eve', 'ghost']) {
+  const people = ['alice', 'bob', 'carol', 'dave', 'eve', 'frank', 'grace', 'mallory', 'ghost']
+  for (const name of people) {
     ids[name] = await one(
       `insert into auth.users (email, raw_user_meta_data) values ('${name}@example.com', '{"account_name": "${name}"}') returning id`,
     )
   }
   await t.sql.exec(fill('delete from general_users where id = {ghost}'))
   ids.org = await one(`insert into organizations (name, slug) values ('Acme', 'acme') returning id`)
+  ids.otherOrg = await one(
+    `insert into organizations (name, slug) values ('Globex', 'globex') returning id`,
+  )
   await t.sql.exec(
     fill(`insert into corporate_users (id, organization_id, role, display_name) values
-      ({alice}, {org}, 'OWNER', 'Alice'), ({bob}, {org}, 'MEMBER', 'Bob')`),
+      ({alice}, {org}, 'OWNER', 'Alice'), ({dave}, {org}, 'ADMIN', 'Dave'),
+      ({bob}, {org}, 'MEMBER', 'Bob'), ({grace}, {otherOrg}, 'OWNER', 'Grace')`),
+  )
+  ids.invitation = await one(
+    `insert into organization_invitations (organization_id, invitee_id, invited_by) values ({org}, {eve}, {alice}) returning id`,
   )
   ids.room = await one(
     `insert into chat_rooms (type, name, created_by) values ('GROUP', 'Team', {alice}) returning id`,
@@ -508,13 +700,37 @@ beforeAll(async () => {
   )
   await t.sql.exec(
     fill(
-      `insert into user_chats (chat_room_id, user_id) values ({room}, {alice}), ({room}, {bob}), ({otherRoom}, {alice})`,
+      `insert into user_chats (chat_room_id, user_id) values ({room}, {alice}), ({room}, {bob}),
+        ({room}, {frank}), ({otherRoom}, {alice})`,
+    ),
+  )
+  // frank leaves by himself: from now on only he can put himself back.
+  await t.db.rls({ sub: ids.frank }, (tx) =>
+    executeRows(tx, rawSql.raw(fill('delete from user_chats where user_id = {frank} returning 1'))),
+  )
+  ids.pairKey = [ids.alice, ids.bob].sort().join(':')
+  ids.privateRoom = await one(
+    `insert into chat_rooms (type, created_by, pair_key) values ('PRIVATE', {alice}, {pairKey}) returning id`,
+  )
+  await t.sql.exec(
+    fill(
+      `insert into user_chats (chat_room_id, user_id) values ({privateRoom}, {alice}), ({privateRoom}, {bob})`,
     ),
   )
   ids.msg = await one(
     `insert into messages (chat_room_id, sender_user_id, content) values ({room}, {alice}, 'hello') returning id`,
   )
   ids.vu = await one(`insert into virtual_users (name) values ('Helper') returning id`)
+  ids.orgBot = await one(
+    `insert into virtual_users (organization_id, name) values ({org}, 'Acme bot') returning id`,
+  )
+  ids.otherOrgBot = await one(
+    `insert into virtual_users (organization_id, name) values ({otherOrg}, 'Globex bot') returning id`,
+  )
+  await t.sql.exec(
+    fill(`insert into virtual_user_profiles (virtual_user_id, system_prompt, model) values
+      ({orgBot}, 'Acme secrets', 'm'), ({otherOrgBot}, 'Globex secrets', 'm')`),
+  )
   await t.sql.exec(
     fill(`insert into virtual_user_profiles (virtual_user_id, model) values ({vu}, 'm');
           insert into virtual_user_chats (chat_room_id, virtual_user_id) values ({room}, {vu});

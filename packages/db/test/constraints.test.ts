@@ -2,13 +2,15 @@
 // The spec is the table below; valid rows for each table are made first, so each case differs
 // from a valid write only in the one value under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertValidRows, VALID_USER } from './fixtures/valid-rows'
+import { insertValidRows, VALID_PAIR_KEY, VALID_USER } from './fixtures/valid-rows'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 import { pgRejects } from './pg'
 
 type Case = { rule: string; sql: string; code: string; constraint?: string }
 
 const USER = VALID_USER
+/** A well-formed pair key of two people who have no room yet. */
+const OTHER_PAIR_KEY = '3333333a-3333-4333-8333-333333333333:4444444b-4444-4444-8444-444444444444'
 const long = (n: number) => `repeat('x', ${n})`
 const vec = (dims: number) => `array_fill(0.1, array[${dims}])::vector`
 
@@ -148,16 +150,28 @@ const cases: Case[] = [
   },
   {
     rule: 'group room has no pair key',
-    sql: `insert into chat_rooms (type, name, pair_key) values ('GROUP', 'g', 'a:b')`,
+    sql: `insert into chat_rooms (type, name, pair_key) values ('GROUP', 'g', '${OTHER_PAIR_KEY}')`,
     code: '23514',
     constraint: 'chat_rooms_pair_key_only_private',
   },
   {
     rule: 'one private room per pair',
-    sql: `insert into chat_rooms (type, pair_key) values ('PRIVATE', 'pair')`,
+    sql: `insert into chat_rooms (type, pair_key) values ('PRIVATE', '${VALID_PAIR_KEY}')`,
     code: '23505',
     constraint: 'chat_rooms_pair_key_key',
   },
+  ...[
+    ['names two uuids', 'pair'],
+    ['is lower case', OTHER_PAIR_KEY.toUpperCase()],
+    ['is sorted', OTHER_PAIR_KEY.split(':').reverse().join(':')],
+    ['names two different people', `${USER}:${USER}`],
+    ['has nothing around it', ` ${OTHER_PAIR_KEY}`],
+  ].map(([rule, key]) => ({
+    rule: `a pair key ${rule}`,
+    sql: `insert into chat_rooms (type, pair_key) values ('PRIVATE', '${key}')`,
+    code: '23514',
+    constraint: 'chat_rooms_pair_key_format',
+  })),
   // messages
   {
     rule: 'a message has a sender',

@@ -13,6 +13,7 @@ const tables = [
   'general_user_profiles',
   'general_users',
   'messages',
+  'organization_invitations',
   'organizations',
   'user_chats',
   'virtual_user_chats',

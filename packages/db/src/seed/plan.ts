@@ -96,6 +96,9 @@ export function seedSizes(scale = 1, overrides: SeedSizeOverrides = {}): SeedSiz
 }
 
 /** An auth.users row as sign-up would make it; the metadata feeds the auth hook. */
+/** An embedding with its id: embeddings.id is GENERATED ALWAYS, so only a seed sets it. */
+export type SeedEmbeddingRow = NewEmbeddingRow & { id: number }
+
 export type SeedAuthUser = {
   id: string
   email: string
@@ -119,7 +122,8 @@ export type SeedPlan = {
   /** A fresh generator on every call, always yielding the same rows. */
   messages(): Generator<NewMessageRow>
   /** Ids 1…n, given explicitly (the column is an identity) so they are the same every time. */
-  embeddings(): Generator<NewEmbeddingRow>
+  /** With their ids: seeded ids are part of the content (inserted OVERRIDING SYSTEM VALUE). */
+  embeddings(): Generator<SeedEmbeddingRow>
 }
 
 const corporateRolesPerOrganization: CorporateRole[] = ['OWNER', 'ADMIN', 'MEMBER']
@@ -302,7 +306,7 @@ export function planSeed(options: SeedOptions = {}): SeedPlan {
     }
   }
 
-  function* embeddings(): Generator<NewEmbeddingRow> {
+  function* embeddings(): Generator<SeedEmbeddingRow> {
     const r = rng('embeddings')
     const topics = rng('embedding-topics')
     const centers = embeddingTopics.map(() => unitVector(topics, EMBEDDING_DIMENSIONS))

@@ -174,7 +174,8 @@ export async function seed(db: Database, options: SeedRunOptions = {}): Promise<
       'embeddings',
       plan.embeddings(),
       plan.sizes.embeddings,
-      (b) => tx.insert(t.embeddings).values(b),
+      // Seeded ids are part of the deterministic content; the column is GENERATED ALWAYS.
+      (b) => tx.insert(t.embeddings).overridingSystemValue().values(b),
       { rowCap: 200 },
     )
     if (vectorIndexes.length > 0) {

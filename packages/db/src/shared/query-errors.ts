@@ -27,6 +27,9 @@ export function toDbError(error: unknown): unknown {
       return new NotFoundError(
         `a referenced row does not exist (${pg.constraint ?? 'foreign key'})`,
       )
+    // Raised by the package's own functions (no_data_found): e.g. no invitation to accept.
+    case 'P0002':
+      return new NotFoundError(pg.message)
     case '42501':
       return new ForbiddenError(`not allowed: ${pg.message}`)
     case '23514':
@@ -34,6 +37,8 @@ export function toDbError(error: unknown): unknown {
     case '22P02':
     case '22001':
     case '22000':
+    // A value for a GENERATED ALWAYS column (embeddings.id): the server's, never the caller's.
+    case '428C9':
       return new ValidationError(`rejected by the database: ${pg.message}`)
     default:
       return error

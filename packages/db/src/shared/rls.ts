@@ -6,11 +6,11 @@ import { type AnyPgColumn, pgPolicy } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
 
 /** `column = (select auth.uid())` */
-export const isMe = (column: AnyPgColumn): SQL => sql`${column} = ${authUid}`
+export const isMe = (column: AnyPgColumn | SQL): SQL => sql`${column} = ${authUid}`
 
 // Membership sets from SECURITY DEFINER helpers (migration rls_helpers): one call per statement.
 /** The column is one of the rooms the caller belongs to. */
-export const inMyRooms = (column: AnyPgColumn): SQL =>
+export const inMyRooms = (column: AnyPgColumn | SQL): SQL =>
   sql`${column} in (select private.my_room_ids())`
 /** The column is the caller's organization (as a corporate user). */
 export const inMyOrganizations = (column: AnyPgColumn): SQL =>
@@ -18,6 +18,9 @@ export const inMyOrganizations = (column: AnyPgColumn): SQL =>
 /** The column is an organization where the caller is OWNER or ADMIN. */
 export const inOrganizationsIAdminister = (column: AnyPgColumn): SQL =>
   sql`${column} in (select private.my_admin_organization_ids())`
+/** The column is a room the caller left by themselves (and so may rejoin by themselves). */
+export const inRoomsILeft = (column: AnyPgColumn): SQL =>
+  sql`${column} in (select private.my_departed_room_ids())`
 
 /**
  * The four policies of a table whose rows belong to one user: the owner may read, add, change

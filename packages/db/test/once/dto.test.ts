@@ -452,7 +452,6 @@ const tables: Record<string, TableSpec> = {
       'a -Infinity': [{ embedding: vectorWith(9, Number.NEGATIVE_INFINITY) }, ['embedding', 9]],
       'beyond float4': [{ embedding: vectorWith(10, 1e39) }, ['embedding', 10]],
       'a string component': [{ embedding: [...vector(1535), '0.1'] }, ['embedding', 1535]],
-      'id not an integer': [{ id: 1.5 }, ['id']],
     },
   },
 }

@@ -1,22 +1,36 @@
 // Chat queries on both lanes: rooms, messages, pagination, unread counts, the service path.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { executeRows } from '../../src/client'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors'
+import { pgErrorInfo } from '../../src/pg-error'
 import {
   addVirtualUserToRoom,
   createGroupRoom,
   deleteMessage,
   editMessage,
+  leaveRoom,
   listMessages,
   listMyRooms,
   markRead,
   openPrivateRoom,
   postVirtualUserReply,
+  rejoinRoom,
   sendMessage,
 } from '../../src/queries'
-import { chatRooms, messages, virtualUsers } from '../../src/schema'
+import { chatRooms, messages, userChats, virtualUsers } from '../../src/schema'
 import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+
+/** What Postgres answered to a write that must be refused (a raw Drizzle write: unmapped). */
+const refusal = (write: Promise<unknown>) =>
+  write.then(
+    () => 'accepted',
+    (e: unknown) => {
+      const pg = pgErrorInfo(e)
+      return pg ? { code: pg.code, message: pg.message } : e
+    },
+  )
 
 let t: TestDatabase
 let alice: TestUser
@@ -244,5 +258,98 @@ describe(`message times are the server's (${lane})`, () => {
       })
       .returning()
     expect(imported?.createdAt.toISOString()).toBe('2020-01-01T00:00:00.000Z')
+  })
+
+  it('a private room holds only its pair, whoever adds a third member', async () => {
+    const [x, y] = [await createTestUser(t.db), await createTestUser(t.db)]
+    const room = await asUser(t.db, x, (tx) =>
+      openPrivateRoom(tx, { userId: x.id, otherUserId: y.id }),
+    )
+    expect(
+      await refusal(
+        asUser(t.db, x, (tx) =>
+          tx.insert(userChats).values({ chatRoomId: room.id, userId: carol.id }),
+        ),
+      ),
+    ).toEqual({ code: '23514', message: expect.stringMatching(/only the two people/) })
+    expect(
+      await refusal(
+        asServiceRole(t.db, (tx) =>
+          tx.insert(userChats).values({ chatRoomId: room.id, userId: carol.id }),
+        ),
+      ),
+    ).toEqual({ code: '23514', message: expect.stringMatching(/only the two people/) })
+  })
+
+  it('someone who left stays out unless they rejoin themselves', async () => {
+    const leaver = await createTestUser(t.db)
+    const room = await asUser(t.db, alice, (tx) =>
+      createGroupRoom(tx, { userId: alice.id, name: 'Leavers', memberIds: [leaver.id] }),
+    )
+    await asUser(t.db, leaver, (tx) => leaveRoom(tx, { userId: leaver.id, roomId: room.id }))
+    expect(
+      await refusal(
+        asUser(t.db, alice, (tx) =>
+          tx.insert(userChats).values({ chatRoomId: room.id, userId: leaver.id }),
+        ),
+      ),
+    ).toEqual({ code: '42501', message: expect.stringMatching(/only they can rejoin/) })
+    // A stranger cannot "rejoin" a room they were never in.
+    await expect(
+      asUser(t.db, carol, (tx) => rejoinRoom(tx, { userId: carol.id, roomId: room.id })),
+    ).rejects.toThrow(ForbiddenError)
+    await asUser(t.db, leaver, (tx) => rejoinRoom(tx, { userId: leaver.id, roomId: room.id }))
+    const rooms = await asUser(t.db, leaver, (tx) => listMyRooms(tx, { userId: leaver.id }))
+    expect(rooms.map((r) => r.id)).toContain(room.id)
+    // Removed by the creator (not left): the creator may add them again.
+    await asUser(t.db, alice, (tx) =>
+      executeRows(
+        tx,
+        sql`delete from public.user_chats where chat_room_id = ${room.id} and user_id = ${leaver.id}`,
+      ),
+    )
+    await asUser(t.db, alice, (tx) =>
+      tx.insert(userChats).values({ chatRoomId: room.id, userId: leaver.id }),
+    )
+    await expect(
+      asUser(t.db, carol, (tx) => leaveRoom(tx, { userId: carol.id, roomId: room.id })),
+    ).rejects.toThrow(NotFoundError)
+  })
+
+  it('deleting a private room removes it for the one who deletes it, never the other side', async () => {
+    const [x, y] = [await createTestUser(t.db), await createTestUser(t.db)]
+    const room = await asUser(t.db, x, (tx) =>
+      openPrivateRoom(tx, { userId: x.id, otherUserId: y.id }),
+    )
+    await asUser(t.db, x, (tx) =>
+      sendMessage(tx, { userId: x.id, chatRoomId: room.id, content: 'from x' }),
+    )
+    await asUser(t.db, y, (tx) =>
+      sendMessage(tx, { userId: y.id, chatRoomId: room.id, content: 'from y' }),
+    )
+    // y deletes the room (as PostgREST would: DELETE on chat_rooms), then x, its creator, too.
+    for (const who of [y, x]) {
+      await asUser(t.db, who, (tx) =>
+        executeRows(tx, sql`delete from public.chat_rooms where id = ${room.id}`),
+      )
+      if (who === y) {
+        const page = await asUser(t.db, x, (tx) => listMessages(tx, { roomId: room.id }))
+        expect(page.messages.map((m) => m.content).sort()).toEqual(['from x', 'from y'])
+        expect(
+          (await asUser(t.db, y, (tx) => listMyRooms(tx, { userId: y.id }))).map((r) => r.id),
+        ).not.toContain(room.id)
+        // y comes back by opening the room again: the history is still there.
+        const back = await asUser(t.db, y, (tx) =>
+          openPrivateRoom(tx, { userId: y.id, otherUserId: x.id }),
+        )
+        expect(back.id).toBe(room.id)
+        expect(
+          (await asUser(t.db, y, (tx) => listMessages(tx, { roomId: room.id }))).messages,
+        ).toHaveLength(2)
+        await asUser(t.db, y, (tx) => leaveRoom(tx, { userId: y.id, roomId: room.id }))
+      }
+    }
+    // The last one out: the room and its messages are gone.
+    expect(await t.db.$count(chatRooms, sql`${chatRooms.id} = ${room.id}`)).toBe(0)
   })
 })

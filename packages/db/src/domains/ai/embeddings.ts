@@ -9,6 +9,7 @@ import {
   uuid,
   vector,
 } from 'drizzle-orm/pg-core'
+import { defineAccess } from '../../shared/access'
 import { createdAt } from '../../shared/columns'
 import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
@@ -20,7 +21,8 @@ export const EMBEDDING_DIMENSIONS = 1536
 export const embeddings = pgTable(
   'embeddings',
   {
-    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    /** The server's: `GENERATED ALWAYS`, so no writer can take or probe a future id. */
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
     userId: uuid()
       .notNull()
       .references(() => generalUsers.id, { onDelete: 'cascade' }),
@@ -45,6 +47,11 @@ export const embeddings = pgTable(
     ...ownRowsPolicies('embeddings', t.userId),
   ],
 ).enableRLS()
+
+export const embeddingsAccess = defineAccess(embeddings, {
+  updatable: ['content', 'embedding'],
+  serverOwned: { id: 'identity', createdAt: 'now' },
+})
 
 export type EmbeddingRow = typeof embeddings.$inferSelect
 export type NewEmbeddingRow = typeof embeddings.$inferInsert

@@ -1,5 +1,6 @@
 import { index, pgPolicy, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { createdAt } from '../../shared/columns'
 import { inMyRooms } from '../../shared/rls'
 import { chatRooms } from '../chat/chat-rooms'
@@ -28,6 +29,11 @@ export const virtualUserChats = pgTable(
     }),
   ],
 ).enableRLS()
+
+export const virtualUserChatsAccess = defineAccess(virtualUserChats, {
+  updatable: [],
+  serverOwned: { joinedAt: 'now' },
+})
 
 export type VirtualUserChatRow = typeof virtualUserChats.$inferSelect
 export type NewVirtualUserChatRow = typeof virtualUserChats.$inferInsert

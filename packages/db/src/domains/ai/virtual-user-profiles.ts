@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, real, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { timestamps } from '../../shared/columns'
 import { virtualUsers } from './virtual-users'
 
@@ -34,13 +35,24 @@ export const virtualUserProfiles = pgTable(
       'virtual_user_profiles_avatar_url_format',
       sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
     ),
-    pgPolicy('signed-in users can read virtual user profiles', {
+    // The profile of a bot the user can see (virtual_users' policy applies to the subquery).
+    pgPolicy('users can read the profiles of the bots they can see', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`true`,
+      using: sql`${t.virtualUserId} in (select v.id from public.virtual_users v)`,
     }),
   ],
 ).enableRLS()
+
+/**
+ * The prompt, model and sampling settings are the server's secrets (an organization's work):
+ * API roles read only the columns a client shows.
+ */
+export const virtualUserProfilesAccess = defineAccess(virtualUserProfiles, {
+  updatable: [],
+  readable: ['virtualUserId', 'avatarUrl', 'createdAt', 'updatedAt'],
+  serverOwned: { createdAt: 'now', updatedAt: 'now' },
+})
 
 export type VirtualUserProfileRow = typeof virtualUserProfiles.$inferSelect
 export type NewVirtualUserProfileRow = typeof virtualUserProfiles.$inferInsert

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { cuidPk, timestamps } from '../../shared/columns'
+import { inMyOrganizations, inMyRooms } from '../../shared/rls'
 import { organizations } from '../organizations/organizations'
 
 /** An AI user that can take part in chat rooms. */
@@ -17,14 +19,21 @@ export const virtualUsers = pgTable(
   (t) => [
     index().on(t.organizationId),
     check('virtual_users_name_length', sql`char_length(btrim(${t.name})) between 1 and 100`),
-    // Managed by server code (service_role); signed-in users see who they can talk to.
-    pgPolicy('signed-in users can read virtual users', {
+    // Managed by server code (service_role). A signed-in user sees the app's bots, their own
+    // organization's, and those in their rooms (whose messages they read); no other
+    // organization's. virtual_user_chats' own policy limits the subquery to the user's rooms.
+    pgPolicy('users can read the bots of the app, their organization and their rooms', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`true`,
+      using: sql`${t.organizationId} is null or ${inMyOrganizations(t.organizationId)} or ${t.id} in (select vc.virtual_user_id from public.virtual_user_chats vc where ${inMyRooms(sql`vc.chat_room_id`)})`,
     }),
   ],
 ).enableRLS()
+
+export const virtualUsersAccess = defineAccess(virtualUsers, {
+  updatable: [],
+  serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
+})
 
 export type VirtualUserRow = typeof virtualUsers.$inferSelect
 export type NewVirtualUserRow = typeof virtualUsers.$inferInsert

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { chatRoomType } from '../../shared/enums'
-import { inMyRooms, isMe } from '../../shared/rls'
+import { inMyRooms, inRoomsILeft, isMe } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
 
 /** A conversation: PRIVATE between two users, or a named GROUP. */
@@ -17,8 +18,9 @@ export const chatRooms = pgTable(
     /** Null once the creator's account is deleted: the room outlives them. */
     createdBy: uuid().references(() => generalUsers.id, { onDelete: 'set null' }),
     /**
-     * PRIVATE rooms only: the two member ids, sorted and joined by ':'. Unique, so opening a
-     * private room for the same pair always finds the same room, also under concurrency.
+     * PRIVATE rooms only: the two member ids, lower case, sorted and joined by ':'. Unique, so
+     * opening a private room for the same pair always finds the same room, also under
+     * concurrency; the room's members can only be these two (trigger user_chats_membership).
      */
     pairKey: text().unique('chat_rooms_pair_key_key'),
     ...timestamps(),
@@ -32,15 +34,20 @@ export const chatRooms = pgTable(
     ),
     check('chat_rooms_name_length', sql`char_length(${t.name}) <= 100`),
     check(
+      'chat_rooms_pair_key_format',
+      sql`${t.pairKey} ~ '^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$' and split_part(${t.pairKey}, ':', 1) collate "C" < split_part(${t.pairKey}, ':', 2) collate "C"`,
+    ),
+    check(
       'chat_rooms_pair_key_only_private',
       sql`(${t.type} = 'PRIVATE') = (${t.pairKey} is not null)`,
     ),
     // The creator too: right after creating a room they are not a member yet, and
-    // INSERT … RETURNING needs the new row to be readable.
-    pgPolicy('members and the creator can read a room', {
+    // INSERT … RETURNING needs the new row to be readable. A member who left still sees the
+    // room itself (not its messages), so that they can find it again and rejoin.
+    pgPolicy('members, former members and the creator can read a room', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`${inMyRooms(t.id)} or ${isMe(t.createdBy)}`,
+      using: sql`${inMyRooms(t.id)} or ${isMe(t.createdBy)} or ${inRoomsILeft(t.id)}`,
     }),
     // A private room's pair key must name the creator: nobody can claim another pair's room.
     pgPolicy('users can create rooms as themselves', {
@@ -54,13 +61,20 @@ export const chatRooms = pgTable(
       using: isMe(t.createdBy),
       withCheck: isMe(t.createdBy),
     }),
-    pgPolicy('creators can delete their rooms', {
+    // Deleting a PRIVATE room only removes it for the one who deletes it (trigger
+    // chat_rooms_private_delete_leaves): the other person keeps the room and every message.
+    pgPolicy('creators can delete their rooms and members can delete a private room', {
       for: 'delete',
       to: authenticatedRole,
-      using: isMe(t.createdBy),
+      using: sql`${isMe(t.createdBy)} or (${t.type} = 'PRIVATE' and ${inMyRooms(t.id)})`,
     }),
   ],
 ).enableRLS()
+
+export const chatRoomsAccess = defineAccess(chatRooms, {
+  updatable: ['name', 'updatedAt'],
+  serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
+})
 
 export type ChatRoomRow = typeof chatRooms.$inferSelect
 export type NewChatRoomRow = typeof chatRooms.$inferInsert

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { createdAt, cuidPk, timestampMs } from '../../shared/columns'
 import { inMyRooms, isMe } from '../../shared/rls'
 import { virtualUsers } from '../ai/virtual-users'
@@ -65,6 +66,12 @@ export const messages = pgTable(
     }),
   ],
 ).enableRLS()
+
+/** An edit's time is the server's too (trigger messages_edited_at). */
+export const messagesAccess = defineAccess(messages, {
+  updatable: ['content', 'editedAt'],
+  serverOwned: { id: 'cuid', createdAt: 'now', editedAt: 'null' },
+})
 
 export type MessageRow = typeof messages.$inferSelect
 export type NewMessageRow = typeof messages.$inferInsert

@@ -66,6 +66,13 @@ export async function openPrivateRoom(
         .from(chatRooms)
         .where(eq(chatRooms.pairKey, pairKey))
       if (!existing) throw new ForbiddenError('the private room of this pair is not visible to you')
+      // Opening it again is how someone who left comes back; the other person, if they left
+      // too, stays out until they open it themselves.
+      const [membership] = await tx
+        .select({ roomId: userChats.chatRoomId })
+        .from(userChats)
+        .where(and(eq(userChats.chatRoomId, existing.id), eq(userChats.userId, userId)))
+      if (!membership) await tx.insert(userChats).values({ chatRoomId: existing.id, userId })
       return existing
     }),
   )
@@ -243,6 +250,39 @@ export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams
       .returning({ roomId: userChats.chatRoomId }),
   )
   if (updated.length === 0) throw new NotFoundError(`not a member of room ${roomId}`)
+}
+
+export type LeaveRoomParams = { userId: string; roomId: string }
+/**
+ * The user leaves the room: nobody can put them back but themselves (rejoinRoom, or
+ * openPrivateRoom). Leaving a PRIVATE room is how one deletes it: the other person keeps it
+ * and every message. Not a member → NotFoundError.
+ */
+export async function leaveRoom(db: DatabaseOrTransaction, params: LeaveRoomParams): Promise<void> {
+  const { userId, roomId } = validate(
+    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
+    params,
+  )
+  const left = await mapErrors(() =>
+    db
+      .delete(userChats)
+      .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
+      .returning({ roomId: userChats.chatRoomId }),
+  )
+  if (left.length === 0) throw new NotFoundError(`not a member of room ${roomId}`)
+}
+
+export type RejoinRoomParams = { userId: string; roomId: string }
+/** Back into a room the user left by themselves (or created); otherwise ForbiddenError. */
+export async function rejoinRoom(
+  db: DatabaseOrTransaction,
+  params: RejoinRoomParams,
+): Promise<void> {
+  const { userId, roomId } = validate(
+    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
+    params,
+  )
+  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId }))
 }
 
 export type EditMessageParams = { userId: string } & EditMessageInput

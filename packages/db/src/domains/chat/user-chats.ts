@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { index, pgPolicy, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { createdAt, timestampMs } from '../../shared/columns'
-import { inMyRooms, isMe } from '../../shared/rls'
+import { inMyRooms, inRoomsILeft, isMe } from '../../shared/rls'
 import { generalUsers } from '../users/general-users'
 import { chatRooms } from './chat-rooms'
 
@@ -29,11 +30,13 @@ export const userChats = pgTable(
       to: authenticatedRole,
       using: inMyRooms(t.chatRoomId),
     }),
-    // Only the room's creator adds members: nobody can join someone else's room by themselves.
-    pgPolicy('room creators can add members', {
+    // The room's creator adds members: nobody joins someone else's room by themselves, except
+    // a member who left, who may come back. Someone who left is never put back by the creator
+    // (trigger user_chats_membership), and a PRIVATE room holds only its pair.
+    pgPolicy('room creators can add members and former members can rejoin', {
       for: 'insert',
       to: authenticatedRole,
-      withCheck: sql`${t.chatRoomId} in (select id from public.chat_rooms where created_by = ${authUid})`,
+      withCheck: sql`${t.chatRoomId} in (select id from public.chat_rooms where created_by = ${authUid}) or (${isMe(t.userId)} and ${inRoomsILeft(t.chatRoomId)})`,
     }),
     // Marking a room read; only last_read_at is updatable by the column grants.
     pgPolicy('members can change their own membership', {
@@ -49,6 +52,12 @@ export const userChats = pgTable(
     }),
   ],
 ).enableRLS()
+
+/** Joining time and read position are the server's when a member is added. */
+export const userChatsAccess = defineAccess(userChats, {
+  updatable: ['lastReadAt'],
+  serverOwned: { joinedAt: 'now', lastReadAt: 'null' },
+})
 
 export type UserChatRow = typeof userChats.$inferSelect
 export type NewUserChatRow = typeof userChats.$inferInsert

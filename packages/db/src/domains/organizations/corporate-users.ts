@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { timestamps } from '../../shared/columns'
 import { corporateRole } from '../../shared/enums'
-import { inMyOrganizations, inOrganizationsIAdminister, isMe } from '../../shared/rls'
+import { inMyOrganizations, isMe } from '../../shared/rls'
 import { organizations } from './organizations'
 
 /** A Supabase auth user acting for one organization. */
@@ -37,25 +38,27 @@ export const corporateUsers = pgTable(
       to: authenticatedRole,
       using: sql`${isMe(t.id)} or ${inMyOrganizations(t.organizationId)}`,
     }),
-    pgPolicy('owners and admins can add corporate users', {
-      for: 'insert',
-      to: authenticatedRole,
-      withCheck: inOrganizationsIAdminister(t.organizationId),
-    }),
-    // Own details only; role and organization_id are not updatable by the column grants.
+    // Joining, leaving, removing and role changes go through the functions of migration
+    // organization_membership_rules (one set of rules, serialized per organization), so API
+    // roles hold no INSERT or DELETE here. Own details only; role and organization_id are
+    // not in the contract's updatable columns.
     pgPolicy('corporate users can change their own details', {
       for: 'update',
       to: authenticatedRole,
       using: isMe(t.id),
       withCheck: isMe(t.id),
     }),
-    pgPolicy('owners and admins can remove corporate users', {
-      for: 'delete',
-      to: authenticatedRole,
-      using: inOrganizationsIAdminister(t.organizationId),
-    }),
   ],
 ).enableRLS()
+
+/**
+ * Invariants the database keeps for every writer (trigger corporate_users_keep_an_owner): an
+ * organization always has an OWNER; only an OWNER makes or unmakes one (the functions).
+ */
+export const corporateUsersAccess = defineAccess(corporateUsers, {
+  updatable: ['displayName', 'email', 'updatedAt'],
+  serverOwned: { createdAt: 'now', updatedAt: 'now' },
+})
 
 export type CorporateUserRow = typeof corporateUsers.$inferSelect
 export type NewCorporateUserRow = typeof corporateUsers.$inferInsert

@@ -9,6 +9,7 @@ import {
   userIdSchema,
 } from '../../shared/validation'
 import { corporateUsers } from './corporate-users'
+import { organizationInvitations } from './invitations'
 import { organizations } from './organizations'
 
 export const slugSchema = z
@@ -63,6 +64,14 @@ export type CorporateUser = z.infer<typeof corporateUserSelectSchema>
 export type NewCorporateUser = z.infer<typeof corporateUserInsertSchema>
 export type CorporateUserUpdate = z.infer<typeof corporateUserUpdateSchema>
 
+// organization_invitations (written only through the membership functions)
+
+export const organizationInvitationSelectSchema = createSelectSchema(organizationInvitations, {
+  id: () => cuidSchema,
+  organizationId: () => cuidSchema,
+})
+export type OrganizationInvitation = z.infer<typeof organizationInvitationSelectSchema>
+
 // API inputs
 
 export const createOrganizationInput = z.strictObject({ name: displayNameSchema, slug: slugSchema })
@@ -88,3 +97,26 @@ export const changeMemberRoleInput = z.strictObject({
   role: corporateRoleSchema,
 })
 export type ChangeMemberRoleInput = z.infer<typeof changeMemberRoleInput>
+
+/** An invitation to `userId` (their `auth.users` id) with the role they get on accepting. */
+export const inviteMemberInput = z.strictObject({
+  organizationId: cuidSchema,
+  userId: userIdSchema,
+  role: corporateRoleSchema,
+})
+export type InviteMemberInput = z.infer<typeof inviteMemberInput>
+
+/** The invitee's own details as a corporate user of the organization. */
+export const acceptInvitationInput = z.strictObject({
+  organizationId: cuidSchema,
+  displayName: displayNameSchema,
+  email: emailSchema.optional(),
+})
+export type AcceptInvitationInput = z.infer<typeof acceptInvitationInput>
+
+/** One person in one organization: a member to remove, an invitation to withdraw. */
+export const organizationMemberInput = z.strictObject({
+  organizationId: cuidSchema,
+  userId: userIdSchema,
+})
+export type OrganizationMemberInput = z.infer<typeof organizationMemberInput>

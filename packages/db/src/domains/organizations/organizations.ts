@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { inMyOrganizations, inOrganizationsIAdminister } from '../../shared/rls'
 
@@ -34,6 +35,11 @@ export const organizations = pgTable(
     }),
   ],
 ).enableRLS()
+
+export const organizationsAccess = defineAccess(organizations, {
+  updatable: ['name', 'slug', 'updatedAt'],
+  serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
+})
 
 export type OrganizationRow = typeof organizations.$inferSelect
 export type NewOrganizationRow = typeof organizations.$inferInsert

@@ -1,6 +1,6 @@
 // Organizations and their corporate users. Every function is (db, params), db a database or a
 // transaction; run them inside rls() as the acting user, or as service_role where noted.
-import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type DatabaseOrTransaction, executeRows } from '../../client'
 import { NotFoundError } from '../../errors'
@@ -8,7 +8,9 @@ import { mapErrors } from '../../shared/query-errors'
 import { cuidSchema, displayNameSchema, userIdSchema, validate } from '../../shared/validation'
 import { corporateUsers } from './corporate-users'
 import {
+  type AcceptInvitationInput,
   type AddCorporateUserInput,
+  acceptInvitationInput,
   addCorporateUserInput,
   type ChangeMemberRoleInput,
   type CorporateUser,
@@ -16,12 +18,19 @@ import {
   changeMemberRoleInput,
   createOrganizationInput,
   emailSchema,
+  type InviteMemberInput,
+  inviteMemberInput,
   type Organization,
+  type OrganizationInvitation,
+  type OrganizationMemberInput,
+  organizationMemberInput,
 } from './dto'
+import { organizationInvitations } from './invitations'
 import { organizations } from './organizations'
 
 const organizationColumns = getTableColumns(organizations)
 const memberColumns = getTableColumns(corporateUsers)
+const invitationColumns = getTableColumns(organizationInvitations)
 
 const createOrganizationParams = createOrganizationInput.extend({
   ownerId: userIdSchema,
@@ -81,7 +90,11 @@ export async function listMembers(
 }
 
 export type AddCorporateUserParams = AddCorporateUserInput
-/** As an OWNER/ADMIN (RLS) or service_role. Already a corporate user → ConflictError on `id`. */
+/**
+ * Service path only (server code as service_role, e.g. provisioning from an identity
+ * provider the person signed in with). Users join by accepting an invitation; API roles hold
+ * no INSERT here. Already a corporate user → ConflictError on `id`.
+ */
 export async function addCorporateUser(
   db: DatabaseOrTransaction,
   params: AddCorporateUserParams,
@@ -106,12 +119,42 @@ type MemberRow = Record<string, unknown> & {
   updated_at: Date | string
 }
 
+const toMember = (row: MemberRow): CorporateUser => ({
+  id: row.id,
+  organizationId: row.organization_id,
+  role: row.role,
+  displayName: row.display_name,
+  email: row.email,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+})
+
+type InvitationRow = Record<string, unknown> & {
+  id: string
+  organization_id: string
+  invitee_id: string
+  role: CorporateUser['role']
+  invited_by: string | null
+  created_at: Date | string
+}
+
+const toInvitation = (row: InvitationRow): OrganizationInvitation => ({
+  id: row.id,
+  organizationId: row.organization_id,
+  inviteeId: row.invitee_id,
+  role: row.role,
+  invitedBy: row.invited_by,
+  createdAt: new Date(row.created_at),
+})
+
+// The membership functions (migration organization_membership_rules) refuse with one
+// ForbiddenError whatever the reason, so a refusal says nothing about another organization.
+
 export type ChangeMemberRoleParams = ChangeMemberRoleInput
 /**
- * As an OWNER/ADMIN of the organization (inside rls()) or service_role. The rules live in
- * private.change_member_role: only an OWNER grants or takes OWNER, and an organization keeps
- * at least one OWNER (ValidationError). Not allowed → ForbiddenError; no such member →
- * NotFoundError.
+ * As an OWNER/ADMIN of the organization (inside rls()) or service_role: only an OWNER grants or
+ * takes OWNER, and an organization keeps at least one OWNER (ValidationError). Not allowed →
+ * ForbiddenError; no such member of the caller's organization → NotFoundError.
  */
 export async function changeMemberRole(
   db: DatabaseOrTransaction,
@@ -125,13 +168,117 @@ export async function changeMemberRole(
     ),
   )
   if (!row) throw new NotFoundError(`no member ${userId} in organization ${organizationId}`)
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    role: row.role,
-    displayName: row.display_name,
-    email: row.email,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+  return toMember(row)
+}
+
+export type InviteMemberParams = InviteMemberInput
+/**
+ * As an OWNER/ADMIN (only an OWNER may offer OWNER) or service_role: an invitation the person
+ * accepts with acceptInvitation. Inviting again replaces the offered role. Already a member →
+ * ConflictError; no such user → NotFoundError; not allowed → ForbiddenError.
+ */
+export async function inviteMember(
+  db: DatabaseOrTransaction,
+  params: InviteMemberParams,
+): Promise<OrganizationInvitation> {
+  const { organizationId, userId, role } = validate(inviteMemberInput, params)
+  const [row] = await mapErrors(() =>
+    executeRows<InvitationRow>(
+      db,
+      sql`select * from private.invite_member(${organizationId}, ${userId}, ${role})`,
+    ),
+  )
+  return toInvitation(row as InvitationRow)
+}
+
+export type AcceptInvitationParams = AcceptInvitationInput
+/**
+ * As the invitee (inside rls()): becomes a corporate user with the offered role. No invitation
+ * → NotFoundError; already a corporate user (of any organization) → ConflictError on `id`.
+ */
+export async function acceptInvitation(
+  db: DatabaseOrTransaction,
+  params: AcceptInvitationParams,
+): Promise<CorporateUser> {
+  const { organizationId, displayName, email } = validate(acceptInvitationInput, params)
+  const [row] = await mapErrors(() =>
+    executeRows<MemberRow>(
+      db,
+      sql`select * from private.accept_invitation(${organizationId}, ${displayName}, ${email ?? null})`,
+    ),
+  )
+  return toMember(row as MemberRow)
+}
+
+export type DeclineInvitationParams = OrganizationMemberInput
+/**
+ * The invitee declines, or an OWNER/ADMIN withdraws the invitation of `userId` (an OWNER
+ * invitation: an OWNER only). No invitation → NotFoundError; not allowed → ForbiddenError.
+ */
+export async function declineInvitation(
+  db: DatabaseOrTransaction,
+  params: DeclineInvitationParams,
+): Promise<void> {
+  const { organizationId, userId } = validate(organizationMemberInput, params)
+  const [row] = await mapErrors(() =>
+    executeRows<{ deleted: boolean }>(
+      db,
+      sql`select private.delete_invitation(${organizationId}, ${userId}) as deleted`,
+    ),
+  )
+  if (!row?.deleted) throw new NotFoundError(`no invitation for ${userId}`)
+}
+
+export type ListInvitationsParams = { organizationId: string }
+/** As an OWNER/ADMIN: the organization's open invitations, oldest first (others see none). */
+export async function listInvitations(
+  db: DatabaseOrTransaction,
+  params: ListInvitationsParams,
+): Promise<OrganizationInvitation[]> {
+  const { organizationId } = validate(z.strictObject({ organizationId: cuidSchema }), params)
+  return mapErrors(() =>
+    db
+      .select(invitationColumns)
+      .from(organizationInvitations)
+      .where(eq(organizationInvitations.organizationId, organizationId))
+      .orderBy(asc(organizationInvitations.createdAt), asc(organizationInvitations.id)),
+  )
+}
+
+export type ListMyInvitationsParams = { userId: string }
+/** The invitations the user has received, newest first. */
+export async function listMyInvitations(
+  db: DatabaseOrTransaction,
+  params: ListMyInvitationsParams,
+): Promise<OrganizationInvitation[]> {
+  const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
+  return mapErrors(() =>
+    db
+      .select(invitationColumns)
+      .from(organizationInvitations)
+      .where(eq(organizationInvitations.inviteeId, userId))
+      .orderBy(desc(organizationInvitations.createdAt), desc(organizationInvitations.id)),
+  )
+}
+
+export type RemoveMemberParams = OrganizationMemberInput
+/**
+ * A member leaves (`userId` is themselves), or an OWNER/ADMIN removes `userId` (an OWNER: an
+ * OWNER only). The last OWNER cannot go (ValidationError). Not allowed → ForbiddenError; no
+ * such member → NotFoundError.
+ */
+export async function removeMember(
+  db: DatabaseOrTransaction,
+  params: RemoveMemberParams,
+): Promise<void> {
+  const { organizationId, userId } = validate(organizationMemberInput, params)
+  const rows = await mapErrors(() =>
+    executeRows<MemberRow>(
+      db,
+      sql`select * from private.remove_member(${organizationId}, ${userId})`,
+    ),
+  )
+  if (rows.length === 0) {
+    throw new NotFoundError(`no member ${userId} in organization ${organizationId}`)
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { defineAccess } from '../../shared/access'
 import { cuidPk, timestamps } from '../../shared/columns'
 import { countryCodes } from '../../shared/countries'
 import { ownRowsPolicies } from '../../shared/rls'
@@ -43,6 +44,21 @@ export const addresses = pgTable(
     ...ownRowsPolicies('addresses', t.userId),
   ],
 ).enableRLS()
+
+export const addressesAccess = defineAccess(addresses, {
+  updatable: [
+    'label',
+    'postalCode',
+    'country',
+    'region',
+    'city',
+    'line1',
+    'line2',
+    'isDefault',
+    'updatedAt',
+  ],
+  serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
+})
 
 export type AddressRow = typeof addresses.$inferSelect
 export type NewAddressRow = typeof addresses.$inferInsert

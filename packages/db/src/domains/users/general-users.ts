@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { anonRole, authenticatedRole, authUsers, supabaseAuthAdminRole } from 'drizzle-orm/supabase'
+import { defineAccess } from '../../shared/access'
 import { timestamps } from '../../shared/columns'
 import { isMe } from '../../shared/rls'
 
@@ -54,6 +55,12 @@ export const generalUsers = pgTable(
     }),
   ],
 ).enableRLS()
+
+/** Users change their own public profile; the hook (the table owner) fills the rest. */
+export const generalUsersAccess = defineAccess(generalUsers, {
+  updatable: ['displayName', 'accountName', 'avatarUrl', 'updatedAt'],
+  serverOwned: { createdAt: 'now', updatedAt: 'now' },
+})
 
 export type GeneralUserRow = typeof generalUsers.$inferSelect
 export type NewGeneralUserRow = typeof generalUsers.$inferInsert

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { check, date, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { defineAccess } from '../../shared/access'
 import { timestamps } from '../../shared/columns'
 import { ownRowsPolicies } from '../../shared/rls'
 import { generalUsers } from './general-users'
@@ -28,6 +29,11 @@ export const generalUserProfiles = pgTable(
     ...ownRowsPolicies('profile', t.userId),
   ],
 ).enableRLS()
+
+export const generalUserProfilesAccess = defineAccess(generalUserProfiles, {
+  updatable: ['bio', 'birthday', 'website', 'location', 'updatedAt'],
+  serverOwned: { createdAt: 'now', updatedAt: 'now' },
+})
 
 export type GeneralUserProfileRow = typeof generalUserProfiles.$inferSelect
 export type NewGeneralUserProfileRow = typeof generalUserProfiles.$inferInsert
