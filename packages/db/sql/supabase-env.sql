@@ -38,9 +38,20 @@ $$;
 -- do with a table is then decided by its row level security policies.
 create schema if not exists extensions;
 grant usage on schema public, extensions to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+-- Supabase's default privileges, set once: the migrations narrow them (least_privilege_grants
+-- revokes the API roles' table and sequence defaults), and running this file again after a
+-- change must not widen them back.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_default_acl d
+                 where d.defaclrole = current_user::regrole
+                   and d.defaclnamespace = 'public'::regnamespace) then
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+  end if;
+end
+$$;
 
 -- Supabase puts extensions on the search path of every connection.
 do $$

@@ -8,6 +8,7 @@ import { getTableName, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { executeRows } from '../src/client'
+import { readScript, supabaseEnvFile } from '../src/migrations/files'
 import * as schema from '../src/schema'
 import {
   type AccessContract,
@@ -115,9 +116,11 @@ describe(`access contracts (${lane})`, () => {
     expect(identities).toEqual(declared.map((column) => ({ column, identity: 'a' })))
   })
 
-  it('a table created later grants the API roles nothing until its contract says so', async () => {
+  it('a table created later grants the API roles nothing, even after supabase-env.sql runs again', async () => {
     await expect(
       t.sql.transaction(async (tx) => {
+        // db:migrate runs the environment again whenever the file changes.
+        await tx.exec(readScript(supabaseEnvFile).text)
         await tx.exec('create table public.contract_probe (id int primary key, note text)')
         const rows = await tx.query<CatalogGrant>(catalogGrantsSql)
         expect(rows.filter((r) => r.table === 'contract_probe')).toEqual([])

@@ -218,48 +218,7 @@ describe(`chat queries (${lane})`, () => {
   })
 })
 
-describe(`message times are the server's (${lane})`, () => {
-  it('a user cannot date a message, or its edit, through the API', async () => {
-    const room = await asUser(t.db, alice, (tx) =>
-      createGroupRoom(tx, { userId: alice.id, name: 'Clock', memberIds: [] }),
-    )
-    const [forged] = await asUser(t.db, alice, (tx) =>
-      tx
-        .insert(messages)
-        .values({
-          id: 'aaaaaaaaaaaaaaaaaaaaaaaa',
-          chatRoomId: room.id,
-          senderUserId: alice.id,
-          content: 'from the future',
-          createdAt: new Date('2999-01-01T00:00:00Z'),
-          editedAt: new Date('2999-01-01T00:00:00Z'),
-        })
-        .returning(),
-    )
-    expect(forged?.id).not.toBe('aaaaaaaaaaaaaaaaaaaaaaaa')
-    expect(forged?.createdAt.getTime()).toBeLessThan(Date.now() + 60_000)
-    expect(forged?.editedAt).toBeNull()
-    const [edited] = await asUser(t.db, alice, (tx) =>
-      tx
-        .update(messages)
-        .set({ content: 'fixed', editedAt: new Date('2000-01-01T00:00:00Z') })
-        .where(sql`${messages.id} = ${forged?.id}`)
-        .returning(),
-    )
-    expect(edited?.editedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000)
-    // Server code keeps control (imports): the owner's connection writes what it is given.
-    const [imported] = await t.db
-      .insert(messages)
-      .values({
-        chatRoomId: room.id,
-        senderUserId: alice.id,
-        content: 'imported',
-        createdAt: new Date('2020-01-01T00:00:00Z'),
-      })
-      .returning()
-    expect(imported?.createdAt.toISOString()).toBe('2020-01-01T00:00:00.000Z')
-  })
-
+describe(`room membership rules (${lane})`, () => {
   it('a private room holds only its pair, whoever adds a third member', async () => {
     const [x, y] = [await createTestUser(t.db), await createTestUser(t.db)]
     const room = await asUser(t.db, x, (tx) =>
@@ -351,5 +310,48 @@ describe(`message times are the server's (${lane})`, () => {
     }
     // The last one out: the room and its messages are gone.
     expect(await t.db.$count(chatRooms, sql`${chatRooms.id} = ${room.id}`)).toBe(0)
+  })
+})
+
+describe(`message times are the server's (${lane})`, () => {
+  it('a user cannot date a message, or its edit, through the API', async () => {
+    const room = await asUser(t.db, alice, (tx) =>
+      createGroupRoom(tx, { userId: alice.id, name: 'Clock', memberIds: [] }),
+    )
+    const [forged] = await asUser(t.db, alice, (tx) =>
+      tx
+        .insert(messages)
+        .values({
+          id: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+          chatRoomId: room.id,
+          senderUserId: alice.id,
+          content: 'from the future',
+          createdAt: new Date('2999-01-01T00:00:00Z'),
+          editedAt: new Date('2999-01-01T00:00:00Z'),
+        })
+        .returning(),
+    )
+    expect(forged?.id).not.toBe('aaaaaaaaaaaaaaaaaaaaaaaa')
+    expect(forged?.createdAt.getTime()).toBeLessThan(Date.now() + 60_000)
+    expect(forged?.editedAt).toBeNull()
+    const [edited] = await asUser(t.db, alice, (tx) =>
+      tx
+        .update(messages)
+        .set({ content: 'fixed', editedAt: new Date('2000-01-01T00:00:00Z') })
+        .where(sql`${messages.id} = ${forged?.id}`)
+        .returning(),
+    )
+    expect(edited?.editedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000)
+    // Server code keeps control (imports): the owner's connection writes what it is given.
+    const [imported] = await t.db
+      .insert(messages)
+      .values({
+        chatRoomId: room.id,
+        senderUserId: alice.id,
+        content: 'imported',
+        createdAt: new Date('2020-01-01T00:00:00Z'),
+      })
+      .returning()
+    expect(imported?.createdAt.toISOString()).toBe('2020-01-01T00:00:00.000Z')
   })
 })
