@@ -1,7 +1,7 @@
 // One suite, two lanes: every test file runs once on the embedded lane (PGlite, always) and
 // once on the server lane (TEST_DATABASE_URL). With CI=true the server lane is mandatory.
 import { defineConfig } from 'vitest/config'
-import { readEnv } from './src/env.ts'
+import { readEnv } from './src/db/env.ts'
 
 const env = readEnv()
 if (env.CI && !env.TEST_DATABASE_URL) {

@@ -1,7 +1,7 @@
 // `pnpm test:stress`: the long reliability tests (test/stress), on both lanes like the main
 // suite, one file at a time so that timings are the file's own. Sizes: test/stress/settings.ts.
 import { defineConfig } from 'vitest/config'
-import { readEnv } from './src/env.ts'
+import { readEnv } from './src/db/env.ts'
 
 const env = readEnv()
 if (env.CI && !env.TEST_DATABASE_URL) {

@@ -4,7 +4,7 @@
 -- what a client shows (a bot's prompt and model are the server's). Before this, anon held
 -- INSERT/UPDATE/DELETE on tables it may never write, and authenticated INSERT/DELETE on
 -- corporate_users, which now changes only through the membership functions.
--- Rendered from the contracts by accessGrantsSql() (src/shared/access.ts);
+-- Rendered from the contracts by accessGrantsSql() (src/schema-kit/access.ts);
 -- test/access-contract.test.ts fails when the catalog and the contracts disagree.
 revoke all on public.embeddings from anon, authenticated;
 --> statement-breakpoint

@@ -2,7 +2,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { vector as pgvector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
-import { createDb, executeRows } from '../src/client'
+import { createDb, executeRows } from '../src/db/client'
 import { insertEmbeddings, searchEmbeddings } from '../src/domains/ai/queries'
 import { listMessages } from '../src/domains/chat/queries'
 import { migrate } from '../src/migrations/migrate'

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import postgres from 'postgres'
-import { executeRows } from '../src/client'
+import { executeRows } from '../src/db/client'
 import {
   COPY_HEADER,
   COPY_TRAILER,
@@ -366,7 +366,7 @@ export async function ingest(adminUrl: string, s: BenchScale): Promise<Row[]> {
   const target = await openTarget({ url })
   await migrate(target.runner)
   await target.close()
-  const { createDb } = await import('../src/client')
+  const { createDb } = await import('../src/db/client')
   const db = createDb({ url, maxConnections: 2 })
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   try {

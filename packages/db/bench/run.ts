@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { run } from '../scripts/cli'
-import { readEnv, repoRoot } from '../src/env'
+import { readEnv, repoRoot } from '../src/db/env'
 import { embeddedLane } from './embedded'
 import { progress } from './harness'
 import {

@@ -2,7 +2,7 @@
 // at the chosen scale, and loaded with clustered vectors. Kept between runs (seeding a million
 // messages takes minutes) and rebuilt when its scale or the migrations differ, or with --fresh.
 import postgres from 'postgres'
-import { createDb, type Db } from '../src/client'
+import { createDb, type Db } from '../src/db/client'
 import { copyEmbeddings } from '../src/domains/ai/copy'
 import { readMigrations } from '../src/migrations/files'
 import { migrate } from '../src/migrations/migrate'

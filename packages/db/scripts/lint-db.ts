@@ -1,6 +1,6 @@
 // pnpm db:lint: the security lints (src/lints) against DATABASE_URL or the embedded database.
 // Exit 1 when any ERROR or WARN is found.
-import { defaultDataDir, readEnv } from '../src/env'
+import { defaultDataDir, readEnv } from '../src/db/env'
 import { runSecurityLints } from '../src/lints/security-lints'
 import { openTarget } from '../src/migrations/target'
 import { run } from './cli'

@@ -3,10 +3,10 @@
 // not set. A database that has data is refused unless --reset, which empties the app's tables
 // and auth.users first; on a host other than this machine --reset also needs --allow-remote.
 import { sql } from 'drizzle-orm'
-import { createDb, type Db } from '../src/client'
-import { parseDatabaseUrl } from '../src/database-url'
-import { defaultDataDir, readEnv } from '../src/env'
-import { ConfigError } from '../src/errors'
+import { createDb, type Db } from '../src/db/client'
+import { parseDatabaseUrl } from '../src/db/database-url'
+import { defaultDataDir, readEnv } from '../src/db/env'
+import { ConfigError } from '../src/errors/errors'
 import { connectionError } from '../src/migrations/target'
 import { type SeedProgress, seed } from '../src/seed'
 import { parseArgs, run } from './cli'

@@ -1,4 +1,4 @@
-// Each table's access contract (declared beside its policies, src/shared/access.ts) against
+// Each table's access contract (declared beside its policies, src/schema-kit/access.ts) against
 // the catalog, on both lanes: the API roles hold exactly the privileges the policies use, UPDATE
 // only on the declared columns, and every server-owned field is the server's when an API role
 // inserts. A table without a contract, or a grant nobody declared, fails here; the message
@@ -7,7 +7,7 @@
 import { getTableName, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/client'
+import { executeRows } from '../src/db/client'
 import { readScript, supabaseEnvFile } from '../src/migrations/files'
 import * as schema from '../src/schema'
 import {
@@ -17,7 +17,7 @@ import {
   serverOwnedArguments,
   serverOwnedTriggersSql,
   sqlColumnName,
-} from '../src/shared/access'
+} from '../src/schema-kit/access'
 import { asUser, createTestUser } from '../src/testing'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 

@@ -615,8 +615,8 @@ const escalations: {
 
 import { sql as rawSql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows, type JwtClaims } from '../src/client'
-import { pgErrorInfo } from '../src/pg-error'
+import { executeRows, type JwtClaims } from '../src/db/client'
+import { pgErrorInfo } from '../src/errors/pg-error'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 
 let t: TestDatabase

@@ -1,8 +1,8 @@
 // The Supabase-shaped environment on both lanes: auth.uid(), roles, RLS bypass, idempotency.
 import { type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/client'
-import { ConfigError } from '../src/errors'
+import { executeRows } from '../src/db/client'
+import { ConfigError } from '../src/errors/errors'
 import { readScript, supabaseEnvFile } from '../src/migrations/files'
 import { migrate } from '../src/migrations/migrate'
 import { generalUsers } from '../src/schema'

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/client'
+import { executeRows } from '../src/db/client'
 import {
   planSeed,
   SeedError,

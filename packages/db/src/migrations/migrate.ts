@@ -3,7 +3,7 @@
 // what drizzle's own migrator lacks: an advisory lock, a checksum check of applied files,
 // errors that name the file and statement, the Supabase environment for plain Postgres, and
 // functions.sql as a repeatable script. Everything runs in one transaction: all or nothing.
-import { SEARCH_PATH } from '../search-path'
+import { SEARCH_PATH } from '../db/search-path'
 import {
   functionsFile,
   type MigrationFile,

@@ -3,9 +3,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import postgres from 'postgres'
-import { type DatabaseUrl, parseDatabaseUrl } from '../database-url'
-import { defaultDataDir, repoRoot } from '../env'
-import { ConnectionError } from '../errors'
+import { type DatabaseUrl, parseDatabaseUrl } from '../db/database-url'
+import { defaultDataDir, repoRoot } from '../db/env'
+import { ConnectionError } from '../errors/errors'
 import { pgliteRunner, postgresRunner, type SqlRunner } from './sql-runner'
 
 export type Target = {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
-import { type Database, executeRows } from '../client'
+import { type Database, executeRows } from '../db/client'
 import { appTables } from './seed'
 
 /** Columns the database fills at write time (the auth hook's now()), not the seed. */

@@ -3,7 +3,7 @@
 // the same content. Messages and embeddings are generated lazily: at benchmark scale they are
 // millions of rows.
 import { EMBEDDING_DIMENSIONS } from '../domains/ai/embeddings'
-import { pairKeyOf } from '../domains/chat/queries'
+import { pairKeyOf } from '../domains/chat/pair-key'
 import type {
   NewAddressRow,
   NewChatRoomRow,
@@ -17,8 +17,8 @@ import type {
   NewVirtualUserProfileRow,
   NewVirtualUserRow,
 } from '../schema'
-import { countryCodes } from '../shared/countries'
-import type { CorporateRole } from '../shared/enums'
+import { countryCodes } from '../schema-kit/countries'
+import type { CorporateRole } from '../schema-kit/enums'
 import { createRng, cuid, type Rng, unitVector, uuid } from './random'
 
 export type SeedOptions = {

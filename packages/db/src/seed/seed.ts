@@ -4,8 +4,8 @@
 // server code would, as the database owner.
 import { is, type SQL, sql } from 'drizzle-orm'
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
-import { type Database, executeRows, type Transaction } from '../client'
-import { DbError } from '../errors'
+import { type Database, executeRows, type Transaction } from '../db/client'
+import { DbError } from '../errors/errors'
 import * as schema from '../schema'
 import {
   planSeed,

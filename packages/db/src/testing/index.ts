@@ -3,7 +3,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
-import { createDb, type Db, executeRows, type Transaction } from '../client'
+import { createDb, type Db, executeRows, type Transaction } from '../db/client'
 import { migrate } from '../migrations/migrate'
 import { pgliteRunner } from '../migrations/sql-runner'
 

@@ -57,7 +57,7 @@ import {
   virtualUserSelectSchema,
   virtualUserUpdateSchema,
 } from '../../src/dto'
-import { ValidationError } from '../../src/errors'
+import { ValidationError } from '../../src/errors/errors'
 
 type Payload = Record<string, unknown>
 type Path = (string | number)[]

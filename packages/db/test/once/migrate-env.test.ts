@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { repoRoot } from '../../src/env'
+import { repoRoot } from '../../src/db/env'
 import { runScript } from '../run-script'
 
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-env-test-'))

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb } from '../../src/client'
+import { createDb } from '../../src/db/client'
 import { createTestUser } from '../../src/testing'
 import { runScript, startScript } from '../run-script'
 

@@ -2,8 +2,8 @@
 // bulk insert past one batch, delete, and RLS.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/client'
-import { NotFoundError, ValidationError } from '../../src/errors'
+import { executeRows } from '../../src/db/client'
+import { NotFoundError, ValidationError } from '../../src/errors/errors'
 import {
   BULK_BATCH_ROWS,
   copyEmbeddings,

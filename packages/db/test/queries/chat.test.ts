@@ -1,9 +1,9 @@
 // Chat queries on both lanes: rooms, messages, pagination, unread counts, the service path.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/client'
-import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors'
-import { pgErrorInfo } from '../../src/pg-error'
+import { executeRows } from '../../src/db/client'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors/errors'
+import { pgErrorInfo } from '../../src/errors/pg-error'
 import {
   addVirtualUserToRoom,
   createGroupRoom,

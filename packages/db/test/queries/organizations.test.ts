@@ -3,9 +3,9 @@
 // always keeps one, nobody joins without accepting, a refusal says nothing about others.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/client'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../src/errors'
-import { pgErrorInfo } from '../../src/pg-error'
+import { executeRows } from '../../src/db/client'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../src/errors/errors'
+import { pgErrorInfo } from '../../src/errors/pg-error'
 import {
   acceptInvitation,
   addCorporateUser,

@@ -1,6 +1,6 @@
 // Users queries on both lanes: happy paths, typed errors, and rls() as the right/wrong user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NotFoundError, ValidationError } from '../../src/errors'
+import { NotFoundError, ValidationError } from '../../src/errors/errors'
 import {
   addAddress,
   deleteAddress,

@@ -326,7 +326,7 @@ const parameters: Param[] = [
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBEDDING_DIMENSIONS } from '../../src/domains/ai/embeddings'
-import { ValidationError } from '../../src/errors'
+import { ValidationError } from '../../src/errors/errors'
 import {
   addAddress,
   addCorporateUser,
@@ -349,7 +349,7 @@ import {
   upsertEmbedding,
 } from '../../src/queries'
 import { userChats, virtualUserChats, virtualUsers } from '../../src/schema'
-import { httpUrlSchema } from '../../src/shared/validation'
+import { httpUrlSchema } from '../../src/dto-kit/validation'
 import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
 import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
 

@@ -1,7 +1,7 @@
 // Several db:migrate processes on one empty server database (the server lane only: an
 // embedded database belongs to one process).
 import { describe, expect, it } from 'vitest'
-import { readEnv } from '../../src/env'
+import { readEnv } from '../../src/db/env'
 import { readMigrations } from '../../src/migrations/files'
 import { runScript } from '../run-script'
 import { adminUrl, dropDatabase, withAdmin } from '../server-admin'

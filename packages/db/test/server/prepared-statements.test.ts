@@ -3,7 +3,7 @@
 // migration changes the type of a column its prepared statements return.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type DatabaseOrTransaction, type Db, executeRows } from '../../src/client'
+import { createDb, type DatabaseOrTransaction, type Db, executeRows } from '../../src/db/client'
 import { listMessages } from '../../src/domains/chat/queries'
 import { openTestDatabase, type TestDatabase } from '../lanes'
 

@@ -3,7 +3,7 @@
 // also when the claims statement fails, and nothing of it runs after the transaction.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, executeRows } from '../../src/client'
+import { createDb, executeRows } from '../../src/db/client'
 import { openTestDatabase, type TestDatabase } from '../lanes'
 
 let t: TestDatabase

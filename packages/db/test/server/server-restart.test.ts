@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db } from '../../src/client'
+import { createDb, type Db } from '../../src/db/client'
 import { migrate } from '../../src/migrations/migrate'
 import { openTarget } from '../../src/migrations/target'
 import { sendMessage } from '../../src/queries'

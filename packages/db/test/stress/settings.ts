@@ -1,6 +1,6 @@
 // The sizes of the stress suite (`pnpm test:stress`), from the environment: the defaults are
 // the issue's (10,000 sign-ups, 60 s of load); CI runs smaller (see .ci/run). The package's
-// own settings are read in src/env.ts; these belong to the tests alone.
+// own settings are read in src/db/env.ts; these belong to the tests alone.
 import { z } from 'zod'
 
 const bounded = (min: number, max: number, fallback: number) =>

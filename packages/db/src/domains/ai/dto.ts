@@ -7,7 +7,7 @@ import {
   insertOptional,
   text,
   trimmedText,
-} from '../../shared/validation'
+} from '../../dto-kit/validation'
 import { EMBEDDING_DIMENSIONS, embeddings } from './embeddings'
 import { virtualUserChats } from './virtual-user-chats'
 import { virtualUserProfiles } from './virtual-user-profiles'

@@ -9,9 +9,9 @@ import {
   uuid,
   vector,
 } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../shared/access'
-import { createdAt } from '../../shared/columns'
-import { ownRowsPolicies } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { createdAt } from '../../schema-kit/columns'
+import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from '../users/general-users'
 
 /** Dimensions of every embedding (OpenAI text-embedding-3-small / ada-002). */

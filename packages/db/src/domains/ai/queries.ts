@@ -1,4 +1,4 @@
-// Embeddings: upsert, similarity search, delete and bulk insert. Every function is
+// Embeddings (upsert, similarity search, delete, bulk insert) and virtual users' part in rooms. Every function is
 // (db, params), db a database or a transaction; inside rls() a user sees only their own rows.
 import {
   and,
@@ -9,11 +9,13 @@ import {
   TransactionRollbackError,
 } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../client'
-import { NotFoundError } from '../../errors'
-import { mapErrors } from '../../shared/query-errors'
-import { actorAndInput, userIdSchema, validate } from '../../shared/validation'
-import { withLocalSettings } from '../../transaction-settings'
+import { type DatabaseOrTransaction, executeRows } from '../../db/client'
+import { withLocalSettings } from '../../db/transaction-settings'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { ForbiddenError, NotFoundError } from '../../errors/errors'
+import { mapErrors } from '../../errors/map'
+import { type Message, messageContentSchema } from '../chat/dto'
+import { messages } from '../chat/messages'
 import {
   type Embedding,
   embeddingContentSchema,
@@ -23,8 +25,10 @@ import {
   upsertEmbeddingInput,
 } from './dto'
 import { embeddings } from './embeddings'
+import { virtualUserChats } from './virtual-user-chats'
 
 const embeddingColumns = getTableColumns(embeddings)
+const messageColumns = getTableColumns(messages)
 
 /** Content the user already embedded gets the new vector (one row per user and content). */
 const replaceVector = {
@@ -182,6 +186,62 @@ export async function insertEmbeddings(
         written += result.length
       }
       return written
+    }),
+  )
+}
+
+// Virtual users in rooms: server code (service_role) puts them there and writes their replies.
+
+export type AddVirtualUserToRoomParams = { roomId: string; virtualUserId: string }
+/** Service path (server code as service_role): puts an AI user in a room; idempotent. */
+export async function addVirtualUserToRoom(
+  db: DatabaseOrTransaction,
+  params: AddVirtualUserToRoomParams,
+): Promise<void> {
+  const { roomId, virtualUserId } = validate(
+    z.strictObject({ roomId: cuidSchema, virtualUserId: cuidSchema }),
+    params,
+  )
+  await mapErrors(() =>
+    db.insert(virtualUserChats).values({ chatRoomId: roomId, virtualUserId }).onConflictDoNothing(),
+  )
+}
+
+export type PostVirtualUserReplyParams = { virtualUserId: string; roomId: string; content: string }
+/** Service path: a virtual user's message, only into a room it belongs to (else ForbiddenError). */
+export async function postVirtualUserReply(
+  db: DatabaseOrTransaction,
+  params: PostVirtualUserReplyParams,
+): Promise<Message> {
+  const { virtualUserId, roomId, content } = validate(
+    z.strictObject({
+      virtualUserId: cuidSchema,
+      roomId: cuidSchema,
+      content: messageContentSchema,
+    }),
+    params,
+  )
+  return mapErrors(() =>
+    db.transaction(async (tx) => {
+      // FOR SHARE: the membership cannot be removed while the reply is written.
+      const [member] = await tx
+        .select({ roomId: virtualUserChats.chatRoomId })
+        .from(virtualUserChats)
+        .where(
+          and(
+            eq(virtualUserChats.chatRoomId, roomId),
+            eq(virtualUserChats.virtualUserId, virtualUserId),
+          ),
+        )
+        .for('share')
+      if (!member) {
+        throw new ForbiddenError(`virtual user ${virtualUserId} is not in room ${roomId}`)
+      }
+      const [message] = await tx
+        .insert(messages)
+        .values({ chatRoomId: roomId, senderVirtualUserId: virtualUserId, content })
+        .returning(messageColumns)
+      return message as Message
     }),
   )
 }

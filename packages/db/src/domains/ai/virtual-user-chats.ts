@@ -1,8 +1,8 @@
 import { index, pgPolicy, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { createdAt } from '../../shared/columns'
-import { inMyRooms } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { createdAt } from '../../schema-kit/columns'
+import { inMyRooms } from '../../schema-kit/policies'
 import { chatRooms } from '../chat/chat-rooms'
 import { virtualUsers } from './virtual-users'
 

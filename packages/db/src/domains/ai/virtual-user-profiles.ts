@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, real, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { timestamps } from '../../shared/columns'
+import { defineAccess } from '../../schema-kit/access'
+import { timestamps } from '../../schema-kit/columns'
 import { virtualUsers } from './virtual-users'
 
 /** How a virtual user behaves: its persona and model settings. */

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { cuidPk, timestamps } from '../../shared/columns'
-import { inMyOrganizations, inMyRooms } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { cuidPk, timestamps } from '../../schema-kit/columns'
+import { inMyOrganizations, inMyRooms } from '../../schema-kit/policies'
 import { organizations } from '../organizations/organizations'
 
 /** An AI user that can take part in chat rooms. */

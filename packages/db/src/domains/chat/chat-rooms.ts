@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { cuidPk, timestamps } from '../../shared/columns'
-import { chatRoomType } from '../../shared/enums'
-import { inMyRooms, inRoomsILeft, isMe } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { cuidPk, timestamps } from '../../schema-kit/columns'
+import { chatRoomType } from '../../schema-kit/enums'
+import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies'
 import { generalUsers } from '../users/general-users'
 
 /** A conversation: PRIVATE between two users, or a named GROUP. */

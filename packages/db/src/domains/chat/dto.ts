@@ -1,13 +1,13 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import type { ChatRoomType } from '../../shared/enums'
 import {
   cuidSchema,
   displayNameSchema,
   insertOptional,
   trimmedText,
   userIdSchema,
-} from '../../shared/validation'
+} from '../../dto-kit/validation'
+import type { ChatRoomType } from '../../schema-kit/enums'
 import { chatRooms } from './chat-rooms'
 import { messages } from './messages'
 import { userChats } from './user-chats'

@@ -3,11 +3,10 @@
 // Queries always filter by room themselves: RLS as the only filter scans every message.
 import { and, desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../client'
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors'
-import { mapErrors } from '../../shared/query-errors'
-import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../shared/validation'
-import { virtualUserChats } from '../ai/virtual-user-chats'
+import { type DatabaseOrTransaction, executeRows } from '../../db/client'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/errors'
+import { mapErrors } from '../../errors/map'
 import { chatRooms } from './chat-rooms'
 import {
   type ChatRoom,
@@ -17,21 +16,17 @@ import {
   listMessagesInput,
   type Message,
   type MessageCursor,
-  messageContentSchema,
   type OpenPrivateRoomInput,
   openPrivateRoomInput,
   type SendMessageInput,
   sendMessageInput,
 } from './dto'
 import { messages } from './messages'
+import { pairKeyOf } from './pair-key'
 import { userChats } from './user-chats'
 
 const roomColumns = getTableColumns(chatRooms)
 const messageColumns = getTableColumns(messages)
-
-/** The same two users always give the same key, whoever opens the room. */
-export const pairKeyOf = (a: string, b: string) =>
-  [a.toLowerCase(), b.toLowerCase()].sort().join(':')
 
 export type OpenPrivateRoomParams = { userId: string } & OpenPrivateRoomInput
 /**
@@ -316,58 +311,4 @@ export async function deleteMessage(
       .returning({ id: messages.id }),
   )
   if (deleted.length === 0) throw new NotFoundError(`no message ${id} of this user`)
-}
-
-export type AddVirtualUserToRoomParams = { roomId: string; virtualUserId: string }
-/** Service path (server code as service_role): puts an AI user in a room; idempotent. */
-export async function addVirtualUserToRoom(
-  db: DatabaseOrTransaction,
-  params: AddVirtualUserToRoomParams,
-): Promise<void> {
-  const { roomId, virtualUserId } = validate(
-    z.strictObject({ roomId: cuidSchema, virtualUserId: cuidSchema }),
-    params,
-  )
-  await mapErrors(() =>
-    db.insert(virtualUserChats).values({ chatRoomId: roomId, virtualUserId }).onConflictDoNothing(),
-  )
-}
-
-export type PostVirtualUserReplyParams = { virtualUserId: string; roomId: string; content: string }
-/** Service path: a virtual user's message, only into a room it belongs to (else ForbiddenError). */
-export async function postVirtualUserReply(
-  db: DatabaseOrTransaction,
-  params: PostVirtualUserReplyParams,
-): Promise<Message> {
-  const { virtualUserId, roomId, content } = validate(
-    z.strictObject({
-      virtualUserId: cuidSchema,
-      roomId: cuidSchema,
-      content: messageContentSchema,
-    }),
-    params,
-  )
-  return mapErrors(() =>
-    db.transaction(async (tx) => {
-      // FOR SHARE: the membership cannot be removed while the reply is written.
-      const [member] = await tx
-        .select({ roomId: virtualUserChats.chatRoomId })
-        .from(virtualUserChats)
-        .where(
-          and(
-            eq(virtualUserChats.chatRoomId, roomId),
-            eq(virtualUserChats.virtualUserId, virtualUserId),
-          ),
-        )
-        .for('share')
-      if (!member) {
-        throw new ForbiddenError(`virtual user ${virtualUserId} is not in room ${roomId}`)
-      }
-      const [message] = await tx
-        .insert(messages)
-        .values({ chatRoomId: roomId, senderVirtualUserId: virtualUserId, content })
-        .returning(messageColumns)
-      return message as Message
-    }),
-  )
 }

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { index, pgPolicy, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { createdAt, timestampMs } from '../../shared/columns'
-import { inMyRooms, inRoomsILeft, isMe } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { createdAt, timestampMs } from '../../schema-kit/columns'
+import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies'
 import { generalUsers } from '../users/general-users'
 import { chatRooms } from './chat-rooms'
 

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { timestamps } from '../../shared/columns'
-import { corporateRole } from '../../shared/enums'
-import { inMyOrganizations, isMe } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { timestamps } from '../../schema-kit/columns'
+import { corporateRole } from '../../schema-kit/enums'
+import { inMyOrganizations, isMe } from '../../schema-kit/policies'
 import { organizations } from './organizations'
 
 /** A Supabase auth user acting for one organization. */

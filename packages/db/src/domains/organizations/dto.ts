@@ -1,13 +1,13 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import { corporateRoles } from '../../shared/enums'
 import {
   cuidSchema,
   displayNameSchema,
   insertOptional,
   trimmedText,
   userIdSchema,
-} from '../../shared/validation'
+} from '../../dto-kit/validation'
+import { corporateRoles } from '../../schema-kit/enums'
 import { corporateUsers } from './corporate-users'
 import { organizationInvitations } from './invitations'
 import { organizations } from './organizations'

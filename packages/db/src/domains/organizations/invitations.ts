@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { index, pgPolicy, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { createdAt, cuidPk } from '../../shared/columns'
-import { corporateRole } from '../../shared/enums'
-import { inOrganizationsIAdminister, isMe } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { createdAt, cuidPk } from '../../schema-kit/columns'
+import { corporateRole } from '../../schema-kit/enums'
+import { inOrganizationsIAdminister, isMe } from '../../schema-kit/policies'
 import { organizations } from './organizations'
 
 /**

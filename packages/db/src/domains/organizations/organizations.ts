@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { cuidPk, timestamps } from '../../shared/columns'
-import { inMyOrganizations, inOrganizationsIAdminister } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { cuidPk, timestamps } from '../../schema-kit/columns'
+import { inMyOrganizations, inOrganizationsIAdminister } from '../../schema-kit/policies'
 
 /** A company on the corporate side; its people are `corporate_users`. */
 export const organizations = pgTable(

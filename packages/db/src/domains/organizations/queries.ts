@@ -2,10 +2,10 @@
 // transaction; run them inside rls() as the acting user, or as service_role where noted.
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../client'
-import { NotFoundError } from '../../errors'
-import { mapErrors } from '../../shared/query-errors'
-import { cuidSchema, displayNameSchema, userIdSchema, validate } from '../../shared/validation'
+import { type DatabaseOrTransaction, executeRows } from '../../db/client'
+import { cuidSchema, displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { NotFoundError } from '../../errors/errors'
+import { mapErrors } from '../../errors/map'
 import { corporateUsers } from './corporate-users'
 import {
   type AcceptInvitationInput,

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../shared/access'
-import { cuidPk, timestamps } from '../../shared/columns'
-import { countryCodes } from '../../shared/countries'
-import { ownRowsPolicies } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { cuidPk, timestamps } from '../../schema-kit/columns'
+import { countryCodes } from '../../schema-kit/countries'
+import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from './general-users'
 
 // Constant list, so inlining it into the check's DDL is safe.

@@ -1,13 +1,13 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import { countryCodes } from '../../shared/countries'
 import {
   cuidSchema,
   displayNameSchema,
   httpUrlSchema,
   insertOptional,
   trimmedText,
-} from '../../shared/validation'
+} from '../../dto-kit/validation'
+import { countryCodes } from '../../schema-kit/countries'
 import { addresses } from './addresses'
 import { generalUsers } from './general-users'
 import { generalUserProfiles } from './profiles'

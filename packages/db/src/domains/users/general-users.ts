@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { anonRole, authenticatedRole, authUsers, supabaseAuthAdminRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../shared/access'
-import { timestamps } from '../../shared/columns'
-import { isMe } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { timestamps } from '../../schema-kit/columns'
+import { isMe } from '../../schema-kit/policies'
 
 /** A consumer-side user. Rows are made by the auth hook (`handle_new_user()`) on sign-up. */
 export const generalUsers = pgTable(

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { check, date, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../shared/access'
-import { timestamps } from '../../shared/columns'
-import { ownRowsPolicies } from '../../shared/rls'
+import { defineAccess } from '../../schema-kit/access'
+import { timestamps } from '../../schema-kit/columns'
+import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from './general-users'
 
 /** Optional, user-edited details; one row per general user at most. */

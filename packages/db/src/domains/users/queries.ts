@@ -2,10 +2,10 @@
 // Every function is (db, params): db is a database or a transaction (inside rls() or not).
 import { and, asc, desc, eq, getTableColumns, ne } from 'drizzle-orm'
 import { z } from 'zod'
-import type { DatabaseOrTransaction } from '../../client'
-import { NotFoundError } from '../../errors'
-import { mapErrors } from '../../shared/query-errors'
-import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../shared/validation'
+import type { DatabaseOrTransaction } from '../../db/client'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { NotFoundError } from '../../errors/errors'
+import { mapErrors } from '../../errors/map'
 import { addresses } from './addresses'
 import {
   type Address,

@@ -5,7 +5,7 @@
 // asserted: throughput and latency percentiles per operation.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db } from '../../../src/client'
+import { createDb, type Db } from '../../../src/db/client'
 import { listMessages, listMyRooms, markRead, sendMessage } from '../../../src/queries'
 import { chatRooms, messages, userChats } from '../../../src/schema'
 import { asUser, createTestUser, type TestUser } from '../../../src/testing'

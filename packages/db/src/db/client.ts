@@ -2,51 +2,39 @@
 // plus rls() to run a callback as a Supabase user. See README "Run queries as a user".
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm'
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type { SQL } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import { type DatabaseUrl, parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
+import { ConfigError } from '../errors/errors'
+import * as schema from '../schema'
+import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
 import { defaultDataDir, readEnv } from './env'
-import { ConfigError } from './errors'
 import { resilientClient } from './postgres-resilience'
-import * as schema from './schema'
 import { SEARCH_PATH } from './search-path'
 import { withLocalSettings } from './transaction-settings'
+import {
+  type Database,
+  type DatabaseOrTransaction,
+  type Db,
+  type DbTarget,
+  type JwtClaims,
+  type RlsRole,
+  rlsRoles,
+  type Transaction,
+} from './types'
 
-export type Schema = typeof schema
-/** A database handle as query functions see it, whichever driver is behind it. */
-export type Database = PgDatabase<PgQueryResultHKT, Schema>
-export type Transaction = PgTransaction<
-  PgQueryResultHKT,
+export type {
+  Database,
+  DatabaseOrTransaction,
+  Db,
+  DbTarget,
+  JwtClaims,
+  RlsRole,
   Schema,
-  ExtractTablesWithRelations<Schema>
->
-/** What every query function takes: it runs alone, inside rls(), or in a caller's transaction. */
-export type DatabaseOrTransaction = Database | Transaction
-
-export const rlsRoles = ['anon', 'authenticated', 'service_role'] as const
-export type RlsRole = (typeof rlsRoles)[number]
-
-/** JWT claims as Supabase puts them in `request.jwt.claims`. */
-export type JwtClaims = {
-  sub?: string
-  role?: RlsRole
-  email?: string
-  [claim: string]: unknown
-}
-
-export type DbTarget = { kind: 'server'; url: DatabaseUrl } | { kind: 'embedded'; dataDir: string }
-
-export type Db = Database & {
-  readonly target: DbTarget
-  /** Runs `fn` in one transaction as the user the claims describe (role + `auth.uid()`). */
-  rls<T>(claims: JwtClaims, fn: (tx: Transaction) => Promise<T>): Promise<T>
-  /** Trusted server code: runs `fn` as `service_role` (bypasses RLS, still bound by grants). */
-  asServiceRole<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
-  close(): Promise<void>
-}
+  Transaction,
+} from './types'
+export { rlsRoles } from './types'
 
 export type CreateDbOptions = {
   /** A postgres:// URL. Default: `DATABASE_URL`; when neither is set, the embedded database. */

@@ -1,8 +1,9 @@
 // Postgres errors turned into the package's typed errors at the boundary of every query
 // function: callers never see a raw driver error for an expected case.
-import { ConflictError, DbError, ForbiddenError, NotFoundError, ValidationError } from '../errors'
-import { pgErrorInfo } from '../pg-error'
+
 import { fieldsOfConstraint } from './constraint-fields'
+import { ConflictError, DbError, ForbiddenError, NotFoundError, ValidationError } from './errors'
+import { pgErrorInfo } from './pg-error'
 
 /** A Postgres error as the typed error a caller can act on; anything else unchanged. */
 export function toDbError(error: unknown): unknown {

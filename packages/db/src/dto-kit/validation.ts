@@ -2,7 +2,7 @@
 // type), so input the DTO accepts is input the database accepts.
 import { getTableColumns, type Table } from 'drizzle-orm'
 import { z } from 'zod'
-import { ValidationError } from '../errors'
+import { ValidationError } from '../errors/errors'
 
 /** Ids made by `generate_cuid()` (sql/functions.sql): a lowercase letter, then 23 of [a-z0-9]. */
 export const cuidSchema = z.string().regex(/^[a-z][a-z0-9]{23}$/, 'Invalid id')

@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type postgres from 'postgres'
-import type { Transaction } from './client'
+import type { Transaction } from './types'
 
 /** Renders the one statement as $n text for the raw client; it has no table or casing. */
 const dialect = new PgDialect()
