@@ -8,10 +8,12 @@
 --   remove_member      a member leaves, or an OWNER/ADMIN removes someone; only an OWNER
 --                      removes an OWNER
 --   change_member_role (rewritten below on the same rules)
--- Each locks the organization's row first, so the changes of one organization are serialized,
--- and refuses with one error, 42501 "organization membership change not allowed", whatever
--- the reason: the answer says nothing about another organization or its members. The trigger
--- corporate_users_keep_an_owner keeps at least one OWNER against every writer.
+-- Each locks the organization's row first, so the changes of one organization are serialized.
+-- To someone outside the organization it answers as if it did not exist (P0002 "no such
+-- organization", whether it exists or not); to a member without the right, one error, 42501
+-- "organization membership change not allowed", whatever the reason. Neither says anything
+-- about another organization or its members. The trigger corporate_users_keep_an_owner keeps
+-- at least one OWNER against every writer.
 -- SECURITY DEFINER in the non-exposed schema private, callable by authenticated and
 -- service_role (server code, which may do what an OWNER may).
 
@@ -39,15 +41,21 @@ $$;
 --> statement-breakpoint
 revoke all on function private.lock_organization_for_caller(text) from public, anon, authenticated;
 --> statement-breakpoint
-create or replace function private.refuse_membership_change() returns void
+-- The refusal for a caller with the given role in the organization (null: none).
+create or replace function private.refuse_membership_change(caller_role public.corporate_role)
+returns void
 language plpgsql volatile set search_path = ''
 as $$
 begin
+  if caller_role is null then
+    raise exception 'no such organization' using errcode = 'P0002';
+  end if;
   raise exception 'organization membership change not allowed' using errcode = '42501';
 end
 $$;
 --> statement-breakpoint
-revoke all on function private.refuse_membership_change() from public, anon, authenticated;
+revoke all on function private.refuse_membership_change(public.corporate_role)
+  from public, anon, authenticated;
 --> statement-breakpoint
 -- Every writer: an organization always keeps an OWNER. Cascades are let through (depth > 1):
 -- deleting the organization itself, or the auth user of its last OWNER (Supabase Auth must be
@@ -89,7 +97,7 @@ declare
 begin
   if coalesce(caller_role::text, 'MEMBER') = 'MEMBER'
     or (p_role = 'OWNER' and caller_role <> 'OWNER') then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   if exists (select 1 from public.corporate_users cu
              where cu.id = p_user_id and cu.organization_id = p_organization_id) then
@@ -142,7 +150,7 @@ begin
   if p_user_id is distinct from (select auth.uid()) and (
     coalesce(caller_role::text, 'MEMBER') = 'MEMBER' or (offered = 'OWNER' and caller_role <> 'OWNER')
   ) then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   delete from public.organization_invitations i
     where i.organization_id = p_organization_id and i.invitee_id = p_user_id;
@@ -161,12 +169,12 @@ begin
   -- Leaving needs no rights but membership; removing someone else needs OWNER or ADMIN.
   if caller_role is null
     or (caller_role = 'MEMBER' and p_user_id is distinct from (select auth.uid())) then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   select cu.role into target_role from public.corporate_users cu
     where cu.id = p_user_id and cu.organization_id = p_organization_id;
   if target_role = 'OWNER' and caller_role <> 'OWNER' then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   return query delete from public.corporate_users cu
     where cu.id = p_user_id and cu.organization_id = p_organization_id
@@ -184,7 +192,7 @@ declare
   target_role public.corporate_role;
 begin
   if coalesce(caller_role::text, 'MEMBER') = 'MEMBER' then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   select cu.role into target_role from public.corporate_users cu
     where cu.id = p_user_id and cu.organization_id = p_organization_id;
@@ -192,7 +200,7 @@ begin
     return; -- no such member: the caller (who sees the members) gets no row
   end if;
   if caller_role <> 'OWNER' and 'OWNER' in (p_role, target_role) then
-    perform private.refuse_membership_change();
+    perform private.refuse_membership_change(caller_role);
   end if;
   return query update public.corporate_users cu set role = p_role
     where cu.id = p_user_id and cu.organization_id = p_organization_id

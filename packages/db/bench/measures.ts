@@ -82,7 +82,7 @@ export async function queryModule(b: BenchDb, f: Fixtures, s: BenchScale): Promi
       run: (i) =>
         sendMessage(b.db, {
           userId: pick(f.rooms, i).member,
-          chatRoomId: pick(f.rooms, i).id,
+          roomId: pick(f.rooms, i).id,
           content: `bench ${i}`,
         }),
     },

@@ -13,8 +13,8 @@ import { join, relative } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { repoRoot } from '../src/db/env'
-import { ConfigError } from '../src/errors/errors'
 import { SEARCH_PATH } from '../src/db/search-path'
+import { ConfigError } from '../src/errors/errors'
 
 export type EmbeddedServer = {
   /** postgres:// URL of the server (user postgres; PGlite asks for no password). */

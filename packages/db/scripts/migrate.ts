@@ -2,13 +2,14 @@
 // Applies the Supabase environment (plain Postgres only), pending migrations and functions.sql
 // to DATABASE_URL, or to the embedded database when it is not set. --migrations-folder reads
 // another folder than supabase/migrations (the reliability tests use scratch copies).
+
+import { lockDataDir } from '../src/db/data-dir-lock'
 import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from '../src/db/database-url'
 import { defaultDataDir, readEnv } from '../src/db/env'
 import { ConfigError } from '../src/errors/errors'
 import { migrate } from '../src/migrations/migrate'
 import { openTarget } from '../src/migrations/target'
 import { parseArgs, run } from './cli'
-import { lockDataDir } from './data-dir-lock'
 
 run(async () => {
   const { values } = parseArgs({

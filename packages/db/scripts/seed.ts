@@ -10,7 +10,6 @@ import { ConfigError } from '../src/errors/errors'
 import { connectionError } from '../src/migrations/target'
 import { type SeedProgress, seed } from '../src/seed'
 import { parseArgs, run } from './cli'
-import { lockDataDir } from './data-dir-lock'
 import { embeddedLabel } from './embedded-server'
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
@@ -37,7 +36,6 @@ run(async () => {
 
   let db: Db
   let label: string
-  let release = () => {}
   if (env.DATABASE_URL) {
     const url = parseDatabaseUrl(env.DATABASE_URL)
     if (values.reset && !LOCAL_HOSTS.has(url.host) && !values['allow-remote']) {
@@ -56,8 +54,7 @@ run(async () => {
     }
   } else {
     const dataDir = env.PGLITE_DATA_DIR ?? defaultDataDir
-    release = lockDataDir(dataDir, 'db:seed').release
-    db = createDb({ dataDir })
+    db = createDb({ dataDir, lockAs: 'db:seed' })
     label = embeddedLabel(dataDir)
   }
 
@@ -79,7 +76,6 @@ run(async () => {
     console.log(`done in ${summary.ms} ms`)
   } finally {
     await db.close()
-    release()
   }
 })
 

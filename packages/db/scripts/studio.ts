@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
+import { lockDataDir } from '../src/db/data-dir-lock'
 import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from '../src/db/database-url'
 import { defaultDataDir, readEnv } from '../src/db/env'
 import { ConfigError } from '../src/errors/errors'
 import { connectionError } from '../src/migrations/target'
 import { parseArgs, run } from './cli'
-import { lockDataDir } from './data-dir-lock'
 import {
   assertPortFree,
   type EmbeddedServer,

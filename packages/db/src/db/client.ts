@@ -7,7 +7,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { ConfigError } from '../errors/errors'
+import { mapErrors } from '../errors/map'
 import * as schema from '../schema'
+import { lockDataDir } from './data-dir-lock'
 import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
 import { defaultDataDir, readEnv } from './env'
 import { resilientClient } from './postgres-resilience'
@@ -36,6 +38,12 @@ export type {
 } from './types'
 export { rlsRoles } from './types'
 
+/**
+ * What a `drizzle()` of one's own needs to read and write this schema (an Edge Function, a
+ * script with its own driver): the tables, and the snake_case mapping of their column names.
+ */
+export const drizzleOptions = { schema, casing: 'snake_case' } as const
+
 export type CreateDbOptions = {
   /** A postgres:// URL. Default: `DATABASE_URL`; when neither is set, the embedded database. */
   url?: string
@@ -53,6 +61,12 @@ export type CreateDbOptions = {
   logQueries?: boolean
   /** Give up connecting after this long. Default 10 s. */
   connectTimeoutSeconds?: number
+  /**
+   * The embedded data directory is locked while the handle is open (two processes writing it
+   * corrupt it): another process is refused with who holds it. This names the holder in that
+   * message. Default: `an app (createDb)`.
+   */
+  lockAs?: string
 }
 
 export function createDb(options: CreateDbOptions = {}): Db {
@@ -76,22 +90,31 @@ export function createDb(options: CreateDbOptions = {}): Db {
       },
     })
     const db = drizzlePostgres({
+      ...drizzleOptions,
       client: resilientClient(client, { prepare }),
-      schema,
       logger,
-      casing: 'snake_case',
     })
     return withHelpers(db, { kind: 'server', url: parsed }, () => client.end({ timeout: 5 }))
   }
 
   const dataDir = options.dataDir ?? env.PGLITE_DATA_DIR ?? defaultDataDir
+  // A PGlite handed in is the caller's to guard; a directory this opens is locked here.
+  const lock = options.pglite
+    ? undefined
+    : lockDataDir(dataDir, options.lockAs ?? 'an app (createDb)')
   const client = options.pglite ?? new PGlite(dataDir, { extensions: { vector } })
   // PGlite is one session: a session-level SET holds for every later query. It does not
   // apply per-database settings (ALTER DATABASE … SET), so set Supabase's path here.
   // PGlite runs queries in order, so this one runs before any caller's query.
   void client.exec(`set search_path = ${SEARCH_PATH}`).catch(() => {})
-  const db = drizzlePglite({ client, schema, logger, casing: 'snake_case' })
-  return withHelpers(db, { kind: 'embedded', dataDir }, () => client.close())
+  const db = drizzlePglite({ ...drizzleOptions, client, logger })
+  return withHelpers(db, { kind: 'embedded', dataDir }, async () => {
+    try {
+      await client.close()
+    } finally {
+      lock?.release()
+    }
+  })
 }
 
 function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>): Db {
@@ -100,8 +123,12 @@ function withHelpers(db: Database, target: DbTarget, close: () => Promise<void>)
     const claimsJson = JSON.stringify({ ...claims, role })
     // Transaction-local (set_config(…, true)), so it is safe behind Supabase's transaction
     // pooler; bound as parameters, never interpolated.
-    return db.transaction((tx) =>
-      withLocalSettings(tx, { 'request.jwt.claims': claimsJson, role }, () => fn(tx)),
+    // Typed errors here too: a refused connection or an unmigrated database fails at BEGIN or
+    // the settings, before any query function's own mapping runs.
+    return mapErrors(() =>
+      db.transaction((tx) =>
+        withLocalSettings(tx, { 'request.jwt.claims': claimsJson, role }, () => fn(tx)),
+      ),
     )
   }
   return Object.assign(db, {

@@ -6,7 +6,7 @@ import { config as loadDotenv } from 'dotenv'
 import { z } from 'zod'
 
 /** The monorepo root: `.env`, `.data/` and `supabase/` live here. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 
 /** Where the embedded (PGlite) database lives when `PGLITE_DATA_DIR` is not set. */
 export const defaultDataDir = resolve(repoRoot, '.data/pglite')

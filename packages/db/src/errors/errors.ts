@@ -5,8 +5,19 @@ export class DbError extends Error {
   override name = 'DbError'
 }
 
+/**
+ * The row does not exist or is not visible to the caller: both answer the same, so an answer
+ * never tells whether someone else's room or organization exists. `field` names the input that
+ * pointed nowhere (a foreign key), when one did.
+ */
 export class NotFoundError extends DbError {
   override name = 'NotFoundError'
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
 }
 
 /** A unique (or exclusion) violation; `field` names the column when it is known. */
@@ -42,7 +53,17 @@ export class ConfigError extends DbError {
   override name = 'ConfigError'
 }
 
-/** The database could not be reached or is missing something this package needs. */
+/** The database could not be reached: refused, reset, timed out, shutting down, full. */
 export class ConnectionError extends DbError {
   override name = 'ConnectionError'
+}
+
+/** A table, function or schema of this package is missing: the database is not migrated. */
+export class NotMigratedError extends DbError {
+  override name = 'NotMigratedError'
+}
+
+/** A write reached a read-only database (a hot standby): send it to the primary. */
+export class ReadOnlyError extends DbError {
+  override name = 'ReadOnlyError'
 }

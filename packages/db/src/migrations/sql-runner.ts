@@ -11,7 +11,7 @@ export type SqlRunner = {
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>
 }
 
-type PgliteLike = PGlite | PGliteTransaction
+export type PgliteLike = PGlite | PGliteTransaction
 
 export function pgliteRunner(pg: PgliteLike): SqlRunner {
   return {

@@ -4,19 +4,7 @@
 // millions of rows.
 import { EMBEDDING_DIMENSIONS } from '../domains/ai/embeddings'
 import { pairKeyOf } from '../domains/chat/pair-key'
-import type {
-  NewAddressRow,
-  NewChatRoomRow,
-  NewCorporateUserRow,
-  NewEmbeddingRow,
-  NewGeneralUserProfileRow,
-  NewMessageRow,
-  NewOrganizationRow,
-  NewUserChatRow,
-  NewVirtualUserChatRow,
-  NewVirtualUserProfileRow,
-  NewVirtualUserRow,
-} from '../schema'
+import type * as tables from '../schema'
 import { countryCodes } from '../schema-kit/countries'
 import type { CorporateRole } from '../schema-kit/enums'
 import { createRng, cuid, type Rng, unitVector, uuid } from './random'
@@ -97,7 +85,7 @@ export function seedSizes(scale = 1, overrides: SeedSizeOverrides = {}): SeedSiz
 
 /** An auth.users row as sign-up would make it; the metadata feeds the auth hook. */
 /** An embedding with its id: embeddings.id is GENERATED ALWAYS, so only a seed sets it. */
-export type SeedEmbeddingRow = NewEmbeddingRow & { id: number }
+export type SeedEmbeddingRow = (typeof tables.embeddings)['$inferInsert'] & { id: number }
 
 export type SeedAuthUser = {
   id: string
@@ -110,17 +98,17 @@ export type SeedPlan = {
   sizes: SeedSizes
   /** General users first, then the corporate users. */
   authUsers: SeedAuthUser[]
-  generalUserProfiles: NewGeneralUserProfileRow[]
-  addresses: NewAddressRow[]
-  organizations: NewOrganizationRow[]
-  corporateUsers: NewCorporateUserRow[]
-  virtualUsers: NewVirtualUserRow[]
-  virtualUserProfiles: NewVirtualUserProfileRow[]
-  chatRooms: NewChatRoomRow[]
-  userChats: NewUserChatRow[]
-  virtualUserChats: NewVirtualUserChatRow[]
+  generalUserProfiles: (typeof tables.generalUserProfiles)['$inferInsert'][]
+  addresses: (typeof tables.addresses)['$inferInsert'][]
+  organizations: (typeof tables.organizations)['$inferInsert'][]
+  corporateUsers: (typeof tables.corporateUsers)['$inferInsert'][]
+  virtualUsers: (typeof tables.virtualUsers)['$inferInsert'][]
+  virtualUserProfiles: (typeof tables.virtualUserProfiles)['$inferInsert'][]
+  chatRooms: (typeof tables.chatRooms)['$inferInsert'][]
+  userChats: (typeof tables.userChats)['$inferInsert'][]
+  virtualUserChats: (typeof tables.virtualUserChats)['$inferInsert'][]
   /** A fresh generator on every call, always yielding the same rows. */
-  messages(): Generator<NewMessageRow>
+  messages(): Generator<(typeof tables.messages)['$inferInsert']>
   /** Ids 1…n, given explicitly (the column is an identity) so they are the same every time. */
   /** With their ids: seeded ids are part of the content (inserted OVERRIDING SYSTEM VALUE). */
   embeddings(): Generator<SeedEmbeddingRow>
@@ -243,9 +231,9 @@ export function planSeed(options: SeedOptions = {}): SeedPlan {
 
   // Rooms and who is in them.
   const rooms = rng('rooms')
-  const chatRooms: NewChatRoomRow[] = []
-  const userChats: NewUserChatRow[] = []
-  const virtualUserChats: NewVirtualUserChatRow[] = []
+  const chatRooms: (typeof tables.chatRooms)['$inferInsert'][] = []
+  const userChats: (typeof tables.userChats)['$inferInsert'][] = []
+  const virtualUserChats: (typeof tables.virtualUserChats)['$inferInsert'][] = []
   /** Per room, who may send into it: the messages below come only from members. */
   const membersOf: { roomId: string; users: string[]; bots: string[]; createdAt: Date }[] = []
   const pairs = new Set<string>()
@@ -286,7 +274,7 @@ export function planSeed(options: SeedOptions = {}): SeedPlan {
     membersOf.push({ roomId: id, users, bots: roomBots, createdAt })
   }
 
-  function* messages(): Generator<NewMessageRow> {
+  function* messages(): Generator<(typeof tables.messages)['$inferInsert']> {
     const r = rng('messages')
     for (let i = 0; i < sizes.messages; i++) {
       // Skewed: a few rooms hold most messages, as in a real chat (and a benchmark's hot room).

@@ -1,11 +1,17 @@
 // `@app/db/testing`: what an app's own tests need against a local database (never production):
 // create Supabase users the way sign-up does, act as them, and reset between tests.
+import { randomUUID } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
 import { createDb, type Db, executeRows, type Transaction } from '../db/client'
+import { parseDatabaseUrl } from '../db/database-url'
+import { SEARCH_PATH } from '../db/search-path'
+import { ConfigError } from '../errors/errors'
+import { toDbError } from '../errors/map'
 import { migrate } from '../migrations/migrate'
-import { pgliteRunner } from '../migrations/sql-runner'
+import { pgliteRunner, postgresRunner } from '../migrations/sql-runner'
 
 export type TestUser = { id: string; email: string | null; accountName: string }
 
@@ -64,12 +70,64 @@ export async function resetDatabase(db: Db): Promise<void> {
   )
 }
 
+export type CreateTestDbOptions = {
+  /**
+   * A postgres:// URL of a server to make the database on (as a user who may create databases):
+   * a new database beside the one the URL names, migrated, and dropped by `close()`. Without it:
+   * an in-memory embedded database.
+   */
+  url?: string
+  /** Allow a server that is not on this machine (refused by default: tests never reach prod). */
+  allowRemote?: boolean
+}
+
+const loopback = /^(localhost|127(\.\d+){3}|\[?::1\]?)$/
+
 /**
- * A fresh, fully migrated in-memory database (embedded PGlite with pgvector) for an app's own
- * tests: nothing to install, nothing left behind. `close()` it when done.
+ * A fresh, fully migrated database for an app's own tests, on either lane: nothing left behind
+ * once `close()`d. Embedded by default (nothing to install); with `url`, on that server.
  */
-export async function createTestDb(): Promise<Db> {
-  const pglite = new PGlite({ extensions: { vector } })
-  await migrate(pgliteRunner(pglite))
-  return createDb({ pglite })
+export async function createTestDb(options: CreateTestDbOptions = {}): Promise<Db> {
+  if (!options.url) {
+    const pglite = new PGlite({ extensions: { vector } })
+    await migrate(pgliteRunner(pglite))
+    return createDb({ pglite })
+  }
+  const base = parseDatabaseUrl(options.url)
+  if (!options.allowRemote && !loopback.test(base.host)) {
+    throw new ConfigError(
+      `createTestDb: ${base.host} is not this machine; pass allowRemote: true if it is a test server`,
+    )
+  }
+  const name = `app_db_test_${randomUUID().replaceAll('-', '').slice(0, 20)}`
+  const admin = postgres(options.url, { max: 1, onnotice: () => {} })
+  const url = new URL(options.url)
+  url.pathname = `/${name}`
+  try {
+    await admin.unsafe(`create database "${name}"`)
+    // Supabase sets this per database; a fresh one here has the server's default.
+    await admin.unsafe(`alter database "${name}" set search_path = ${SEARCH_PATH}`)
+    const raw = postgres(url.toString(), { max: 1, onnotice: () => {} })
+    try {
+      await migrate(postgresRunner(raw))
+    } finally {
+      await raw.end({ timeout: 5 })
+    }
+  } catch (error) {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {})
+    await admin.end({ timeout: 5 })
+    throw toDbError(error)
+  }
+  const db = createDb({ url: url.toString(), maxConnections: 4 })
+  const closeDb = db.close
+  return Object.assign(db, {
+    async close() {
+      await closeDb()
+      try {
+        await admin.unsafe(`drop database if exists "${name}" with (force)`)
+      } finally {
+        await admin.end({ timeout: 5 })
+      }
+    },
+  })
 }

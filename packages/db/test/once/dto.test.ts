@@ -534,12 +534,12 @@ const inputs: Record<string, InputSpec> = {
   },
   addCorporateUserInput: {
     schema: addCorporateUserInput,
-    base: { organizationId: ORG, userId: USER, role: 'MEMBER', displayName: 'Bob' },
+    base: { organizationId: ORG, memberId: USER, role: 'MEMBER', displayName: 'Bob' },
     valid: { 'with an email': { email: 'bob@acme.test' }, owner: { role: 'OWNER' } },
     invalid: {
       'role missing': [{ role: undefined }, ['role']],
       'role outside the enum': [{ role: 'KING' }, ['role']],
-      'user id not a uuid': [{ userId: 'bob' }, ['userId']],
+      'member id not a uuid': [{ memberId: 'bob' }, ['memberId']],
       'organization id not a cuid': [{ organizationId: USER }, ['organizationId']],
       'email null': [{ email: null }, ['email']],
       'email malformed': [{ email: 'bob' }, ['email']],
@@ -549,18 +549,18 @@ const inputs: Record<string, InputSpec> = {
   },
   changeMemberRoleInput: {
     schema: changeMemberRoleInput,
-    base: { organizationId: ORG, userId: USER, role: 'ADMIN' },
+    base: { organizationId: ORG, memberId: USER, role: 'ADMIN' },
     valid: { 'to owner': { role: 'OWNER' } },
     invalid: {
       'role lower case': [{ role: 'admin' }, ['role']],
-      'user id missing': [{ userId: undefined }, ['userId']],
+      'member id missing': [{ memberId: undefined }, ['memberId']],
       'organization id missing': [{ organizationId: undefined }, ['organizationId']],
       'extra: display name': [{ displayName: 'Bob' }, ['displayName']],
     },
   },
   sendMessageInput: {
     schema: sendMessageInput,
-    base: { chatRoomId: ROOM, content: 'Hi' },
+    base: { roomId: ROOM, content: 'Hi' },
     valid: {
       'content of 4000': { content: x(4000) },
       'content of 4000 emoji': { content: emoji(4000) },
@@ -570,7 +570,7 @@ const inputs: Record<string, InputSpec> = {
       'content blank': [{ content: '   ' }, ['content']],
       'content of 4001': [{ content: x(4001) }, ['content']],
       'content a number': [{ content: 42 }, ['content']],
-      'room missing': [{ chatRoomId: undefined }, ['chatRoomId']],
+      'room missing': [{ roomId: undefined }, ['roomId']],
       'extra: sender': [{ senderUserId: USER }, ['senderUserId']],
       'extra: id': [{ id: MSG }, ['id']],
       'extra: created at': [{ createdAt: NOW }, ['createdAt']],
@@ -753,7 +753,7 @@ for (const [name, spec] of Object.entries(inputs)) {
 
 describe('what the DTOs hand on', () => {
   it('stores text trimmed, so the length Postgres checks is the one zod checked', () => {
-    const parsed = sendMessageInput.parse({ chatRoomId: ROOM, content: ' \n Hi \t' })
+    const parsed = sendMessageInput.parse({ roomId: ROOM, content: ' \n Hi \t' })
     expect(parsed.content).toBe('Hi')
     expect(addAddressInput.parse({ ...inputs.addAddressInput?.base, city: ' Osaka ' }).city).toBe(
       'Osaka',
@@ -792,7 +792,7 @@ describe('what the DTOs hand on', () => {
   it('validate() throws a ValidationError carrying the issues and their paths', () => {
     let error: unknown
     try {
-      validate(sendMessageInput, { chatRoomId: ROOM, content: '' })
+      validate(sendMessageInput, { roomId: ROOM, content: '' })
     } catch (e) {
       error = e
     }

@@ -97,19 +97,19 @@ describe(`chat queries (${lane})`, () => {
     expect(await t.db.$count(chatRooms)).toBe(before)
   })
 
-  it('sends as a member; a stranger is refused; bad content names the field', async () => {
+  it('sends as a member; a stranger finds no room; bad content names the field', async () => {
     const sent = await asUser(t.db, bob, (tx) =>
-      sendMessage(tx, { userId: bob.id, chatRoomId: groupId, content: '  hi team  ' }),
+      sendMessage(tx, { userId: bob.id, roomId: groupId, content: '  hi team  ' }),
     )
     expect(sent).toMatchObject({ senderUserId: bob.id, content: 'hi team', chatRoomId: groupId })
     await expect(
       asUser(t.db, carol, (tx) =>
-        sendMessage(tx, { userId: carol.id, chatRoomId: groupId, content: 'let me in' }),
+        sendMessage(tx, { userId: carol.id, roomId: groupId, content: 'let me in' }),
       ),
-    ).rejects.toThrow(ForbiddenError)
+    ).rejects.toThrow(NotFoundError)
     const error = await sendMessage(t.db, {
       userId: bob.id,
-      chatRoomId: groupId,
+      roomId: groupId,
       content: ' ',
     }).catch((e: unknown) => e)
     expect((error as ValidationError).issues[0]?.path).toEqual(['content'])
@@ -138,13 +138,18 @@ describe(`chat queries (${lane})`, () => {
       )
       seen.push(...result.messages.map((m) => m.id))
       cursor = result.nextCursor
-      await sendMessage(t.db, { userId: alice.id, chatRoomId: room.id, content: `new ${page}` })
+      await sendMessage(t.db, { userId: alice.id, roomId: room.id, content: `new ${page}` })
     }
     expect(seen).toEqual(original)
     expect(cursor).toBeNull()
-    // A stranger's page is empty: RLS hides the room.
-    const strangers = await asUser(t.db, carol, (tx) => listMessages(tx, { roomId: room.id }))
-    expect(strangers.messages).toEqual([])
+    // A stranger gets what a room that does not exist gets: NotFoundError on roomId.
+    for (const roomId of [room.id, 'z00000000000000000000000']) {
+      const error = await asUser(t.db, carol, (tx) => listMessages(tx, { roomId })).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(NotFoundError)
+      expect((error as NotFoundError).field).toBe('roomId')
+    }
   })
 
   it('lists my rooms with the last message and unread count; mark read clears it', async () => {
@@ -152,12 +157,10 @@ describe(`chat queries (${lane})`, () => {
       createGroupRoom(tx, { userId: alice.id, name: 'Unread', memberIds: [bob.id] }),
     )
     for (const content of ['one', 'two', 'three']) {
-      await asUser(t.db, bob, (tx) =>
-        sendMessage(tx, { userId: bob.id, chatRoomId: room.id, content }),
-      )
+      await asUser(t.db, bob, (tx) => sendMessage(tx, { userId: bob.id, roomId: room.id, content }))
     }
     await asUser(t.db, alice, (tx) =>
-      sendMessage(tx, { userId: alice.id, chatRoomId: room.id, content: 'mine' }),
+      sendMessage(tx, { userId: alice.id, roomId: room.id, content: 'mine' }),
     )
     const rooms = await asUser(t.db, alice, (tx) => listMyRooms(tx, { userId: alice.id }))
     const summary = rooms.find((r) => r.id === room.id)
@@ -175,7 +178,7 @@ describe(`chat queries (${lane})`, () => {
 
   it('edits and deletes only own messages', async () => {
     const message = await asUser(t.db, bob, (tx) =>
-      sendMessage(tx, { userId: bob.id, chatRoomId: groupId, content: 'typo' }),
+      sendMessage(tx, { userId: bob.id, roomId: groupId, content: 'typo' }),
     )
     const edited = await asUser(t.db, bob, (tx) =>
       editMessage(tx, { userId: bob.id, id: message.id, content: 'fixed' }),
@@ -256,7 +259,7 @@ describe(`room membership rules (${lane})`, () => {
     // A stranger cannot "rejoin" a room they were never in.
     await expect(
       asUser(t.db, carol, (tx) => rejoinRoom(tx, { userId: carol.id, roomId: room.id })),
-    ).rejects.toThrow(ForbiddenError)
+    ).rejects.toThrow(NotFoundError)
     await asUser(t.db, leaver, (tx) => rejoinRoom(tx, { userId: leaver.id, roomId: room.id }))
     const rooms = await asUser(t.db, leaver, (tx) => listMyRooms(tx, { userId: leaver.id }))
     expect(rooms.map((r) => r.id)).toContain(room.id)
@@ -281,10 +284,10 @@ describe(`room membership rules (${lane})`, () => {
       openPrivateRoom(tx, { userId: x.id, otherUserId: y.id }),
     )
     await asUser(t.db, x, (tx) =>
-      sendMessage(tx, { userId: x.id, chatRoomId: room.id, content: 'from x' }),
+      sendMessage(tx, { userId: x.id, roomId: room.id, content: 'from x' }),
     )
     await asUser(t.db, y, (tx) =>
-      sendMessage(tx, { userId: y.id, chatRoomId: room.id, content: 'from y' }),
+      sendMessage(tx, { userId: y.id, roomId: room.id, content: 'from y' }),
     )
     // y deletes the room (as PostgREST would: DELETE on chat_rooms), then x, its creator, too.
     for (const who of [y, x]) {

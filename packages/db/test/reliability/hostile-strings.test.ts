@@ -52,7 +52,7 @@ const parameters: Param[] = [
     trimmed: true,
     async write(content) {
       const m = await asUser(t.db, alice, (tx) =>
-        sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content }),
+        sendMessage(tx, { userId: alice.id, roomId, content }),
       )
       const page = await asUser(t.db, alice, (tx) => listMessages(tx, { roomId, limit: 1 }))
       return {
@@ -68,7 +68,7 @@ const parameters: Param[] = [
     trimmed: true,
     async write(content) {
       const sent = await asUser(t.db, alice, (tx) =>
-        sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'to be edited' }),
+        sendMessage(tx, { userId: alice.id, roomId, content: 'to be edited' }),
       )
       const m = await asUser(t.db, alice, (tx) =>
         editMessage(tx, { userId: alice.id, id: sent.id, content }),
@@ -245,7 +245,7 @@ const parameters: Param[] = [
     async write(displayName) {
       const user = await createTestUser(t.db)
       const member = await asServiceRole(t.db, (tx) =>
-        addCorporateUser(tx, { organizationId, userId: user.id, role: 'MEMBER', displayName }),
+        addCorporateUser(tx, { organizationId, memberId: user.id, role: 'MEMBER', displayName }),
       )
       const members = await listMembers(t.db, { organizationId })
       return {
@@ -269,7 +269,7 @@ const parameters: Param[] = [
       const member = await asServiceRole(t.db, (tx) =>
         addCorporateUser(tx, {
           organizationId,
-          userId: user.id,
+          memberId: user.id,
           role: 'MEMBER',
           displayName: 'M',
           email,
@@ -326,6 +326,7 @@ const parameters: Param[] = [
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBEDDING_DIMENSIONS } from '../../src/domains/ai/embeddings'
+import { httpUrlSchema } from '../../src/dto-kit/validation'
 import { ValidationError } from '../../src/errors/errors'
 import {
   addAddress,
@@ -349,7 +350,6 @@ import {
   upsertEmbedding,
 } from '../../src/queries'
 import { userChats, virtualUserChats, virtualUsers } from '../../src/schema'
-import { httpUrlSchema } from '../../src/dto-kit/validation'
 import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
 import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
 
@@ -471,7 +471,7 @@ describe(`hostile strings through every query parameter (${lane})`, () => {
   it('text that is not valid Unicode (a lone surrogate) is refused, not stored as U+FFFD', async () => {
     for (const content of ['a\uD800b', 'end \uD83D', '\uDE00 start']) {
       const error = await asUser(t.db, alice, (tx) =>
-        sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content }),
+        sendMessage(tx, { userId: alice.id, roomId, content }),
       ).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ValidationError)
       expect((error as ValidationError).issues[0]?.path).toEqual(['content'])

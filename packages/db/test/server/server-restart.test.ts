@@ -35,7 +35,7 @@ const inFlight: InFlight[] = [
     state: 'active',
     run: (db) =>
       asUser(db, alice, async (tx) => {
-        await sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'before' })
+        await sendMessage(tx, { userId: alice.id, roomId, content: 'before' })
         await tx.execute(sql`select pg_sleep(60)`)
       }),
   },
@@ -53,9 +53,9 @@ const inFlight: InFlight[] = [
     state: 'active',
     run: (db) =>
       db.transaction(async (tx) => {
-        await sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'swallowed' })
+        await sendMessage(tx, { userId: alice.id, roomId, content: 'swallowed' })
         await tx.execute(sql`select pg_sleep(60)`).catch(() => {})
-        await sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'after swallow' })
+        await sendMessage(tx, { userId: alice.id, roomId, content: 'after swallow' })
       }),
   },
   {
@@ -63,9 +63,9 @@ const inFlight: InFlight[] = [
     state: 'idle in transaction',
     run: (db) =>
       db.transaction(async (tx) => {
-        await sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'idle before' })
+        await sendMessage(tx, { userId: alice.id, roomId, content: 'idle before' })
         await new Promise((wait) => setTimeout(wait, 2_000))
-        await sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'idle after' })
+        await sendMessage(tx, { userId: alice.id, roomId, content: 'idle after' })
       }),
   },
 ]
@@ -177,7 +177,7 @@ describe.skipIf(unsupported)(`createDb() across a server restart (${lane})`, () 
     const after = (await appSessions()).map((s) => s.pid)
     expect(after.filter((pid) => before.has(pid))).toEqual([])
     const sent = await asUser(db, alice, (tx) =>
-      sendMessage(tx, { userId: alice.id, chatRoomId: roomId, content: 'after restart' }),
+      sendMessage(tx, { userId: alice.id, roomId, content: 'after restart' }),
     )
     expect(sent.content).toBe('after restart')
   })

@@ -53,5 +53,4 @@ export const embeddingsAccess = defineAccess(embeddings, {
   serverOwned: { id: 'identity', createdAt: 'now' },
 })
 
-export type EmbeddingRow = typeof embeddings.$inferSelect
 export type NewEmbeddingRow = typeof embeddings.$inferInsert

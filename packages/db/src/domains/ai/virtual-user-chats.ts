@@ -35,5 +35,4 @@ export const virtualUserChatsAccess = defineAccess(virtualUserChats, {
   serverOwned: { joinedAt: 'now' },
 })
 
-export type VirtualUserChatRow = typeof virtualUserChats.$inferSelect
 export type NewVirtualUserChatRow = typeof virtualUserChats.$inferInsert

@@ -54,5 +54,4 @@ export const virtualUserProfilesAccess = defineAccess(virtualUserProfiles, {
   serverOwned: { createdAt: 'now', updatedAt: 'now' },
 })
 
-export type VirtualUserProfileRow = typeof virtualUserProfiles.$inferSelect
 export type NewVirtualUserProfileRow = typeof virtualUserProfiles.$inferInsert

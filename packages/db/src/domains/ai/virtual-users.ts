@@ -35,5 +35,4 @@ export const virtualUsersAccess = defineAccess(virtualUsers, {
   serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
 })
 
-export type VirtualUserRow = typeof virtualUsers.$inferSelect
 export type NewVirtualUserRow = typeof virtualUsers.$inferInsert

@@ -76,5 +76,4 @@ export const chatRoomsAccess = defineAccess(chatRooms, {
   serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
 })
 
-export type ChatRoomRow = typeof chatRooms.$inferSelect
 export type NewChatRoomRow = typeof chatRooms.$inferInsert

@@ -132,13 +132,21 @@ export type MessageUpdate = z.infer<typeof messageUpdateSchema>
 // API inputs. The acting user is the session's, so no input names a sender or a creator.
 
 export const sendMessageInput = z.strictObject({
-  chatRoomId: cuidSchema,
+  roomId: cuidSchema,
   content: messageContentSchema,
 })
 export type SendMessageInput = z.infer<typeof sendMessageInput>
 
 export const editMessageInput = z.strictObject({ id: cuidSchema, content: messageContentSchema })
 export type EditMessageInput = z.infer<typeof editMessageInput>
+
+/** One message of the acting user (delete). */
+export const messageIdInput = z.strictObject({ id: cuidSchema })
+export type MessageIdInput = z.infer<typeof messageIdInput>
+
+/** One room the acting user is (or was) in: mark it read, leave it, rejoin it. */
+export const roomInput = z.strictObject({ roomId: cuidSchema })
+export type RoomInput = z.infer<typeof roomInput>
 
 /** Members besides the creator, who joins anyway; a uuid listed twice would be a duplicate key. */
 export const createGroupRoomInput = z.strictObject({

@@ -73,5 +73,4 @@ export const messagesAccess = defineAccess(messages, {
   serverOwned: { id: 'cuid', createdAt: 'now', editedAt: 'null' },
 })
 
-export type MessageRow = typeof messages.$inferSelect
 export type NewMessageRow = typeof messages.$inferInsert

@@ -4,7 +4,7 @@
 import { and, desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type DatabaseOrTransaction, executeRows } from '../../db/client'
-import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { actorAndInput, userIdSchema, validate } from '../../dto-kit/validation'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/errors'
 import { mapErrors } from '../../errors/map'
 import { chatRooms } from './chat-rooms'
@@ -16,9 +16,10 @@ import {
   listMessagesInput,
   type Message,
   type MessageCursor,
+  messageIdInput,
   type OpenPrivateRoomInput,
   openPrivateRoomInput,
-  type SendMessageInput,
+  roomInput,
   sendMessageInput,
 } from './dto'
 import { messages } from './messages'
@@ -27,6 +28,34 @@ import { userChats } from './user-chats'
 
 const roomColumns = getTableColumns(chatRooms)
 const messageColumns = getTableColumns(messages)
+
+/** Not a member, or no such room: the same answer, so it says nothing about others' rooms. */
+const roomNotFound = (roomId: string) => new NotFoundError(`roomId: no room ${roomId}`, 'roomId')
+
+/** A read of a room's rows; a role with no privilege on them at all (anon) finds no room. */
+const readRoom = <T>(roomId: string, read: () => Promise<T>) =>
+  mapErrors(read).catch((error: unknown) => {
+    throw error instanceof ForbiddenError ? roomNotFound(roomId) : error
+  })
+
+/** A referenced user that does not exist, named by the input that listed them. */
+const inputNotFound = <T>(field: string, work: () => Promise<T>) =>
+  mapErrors(work).catch((error: unknown) => {
+    throw error instanceof NotFoundError && error.field === 'userId'
+      ? new NotFoundError(`${field}: no such user`, field)
+      : error
+  })
+
+async function canReadRoom(db: DatabaseOrTransaction, roomId: string): Promise<boolean> {
+  const [member] = await readRoom(roomId, () =>
+    db
+      .select({ roomId: userChats.chatRoomId })
+      .from(userChats)
+      .where(eq(userChats.chatRoomId, roomId))
+      .limit(1),
+  )
+  return member !== undefined
+}
 
 export type OpenPrivateRoomParams = { userId: string } & OpenPrivateRoomInput
 /**
@@ -39,10 +68,13 @@ export async function openPrivateRoom(
 ): Promise<ChatRoom> {
   const { userId, input } = actorAndInput(openPrivateRoomInput, params)
   if (input.otherUserId.toLowerCase() === userId.toLowerCase()) {
-    throw new ValidationError('invalid input: otherUserId: cannot open a private room with oneself')
+    const message = 'cannot open a private room with oneself'
+    throw new ValidationError(`invalid input: otherUserId: ${message}`, [
+      { code: 'custom', path: ['otherUserId'], message, input: input.otherUserId },
+    ])
   }
   const pairKey = pairKeyOf(userId, input.otherUserId)
-  return mapErrors(() =>
+  return inputNotFound('otherUserId', () =>
     db.transaction(async (tx) => {
       const [created] = await tx
         .insert(chatRooms)
@@ -82,7 +114,7 @@ export async function createGroupRoom(
 ): Promise<GroupRoom> {
   const { userId, input } = actorAndInput(createGroupRoomInput, params)
   const memberIds = [...new Set([userId, ...input.memberIds].map((id) => id.toLowerCase()))]
-  return mapErrors(() =>
+  return inputNotFound('memberIds', () =>
     db.transaction(async (tx) => {
       const [room] = await tx
         .insert(chatRooms)
@@ -176,8 +208,11 @@ export async function listMyRooms(
   }))
 }
 
-export type SendMessageParams = { userId: string } & SendMessageInput
-/** Sends as the session's user; not a member of the room → ForbiddenError. */
+export type SendMessageParams = { userId: string } & z.input<typeof sendMessageInput>
+/**
+ * Sends as the session's user. A room the user is not in answers as one that does not exist:
+ * NotFoundError on `roomId`.
+ */
 export async function sendMessage(
   db: DatabaseOrTransaction,
   params: SendMessageParams,
@@ -186,9 +221,11 @@ export async function sendMessage(
   const [message] = await mapErrors(() =>
     db
       .insert(messages)
-      .values({ chatRoomId: input.chatRoomId, senderUserId: userId, content: input.content })
+      .values({ chatRoomId: input.roomId, senderUserId: userId, content: input.content })
       .returning(messageColumns),
-  )
+  ).catch((error: unknown) => {
+    throw error instanceof ForbiddenError ? roomNotFound(input.roomId) : error
+  })
   return message as Message
 }
 
@@ -204,7 +241,7 @@ export async function listMessages(
   params: ListMessagesParams,
 ): Promise<MessagePage> {
   const { roomId, limit, before } = validate(listMessagesInput, params)
-  const rows = await mapErrors(() =>
+  const rows = await readRoom(roomId, () =>
     db
       .select(messageColumns)
       .from(messages)
@@ -222,6 +259,9 @@ export async function listMessages(
       .orderBy(desc(messages.createdAt), desc(messages.id))
       .limit(limit + 1),
   )
+  // No rows: a room past its last page, or one the caller cannot read (or that does not
+  // exist), which must answer alike: only a member sees the room's memberships.
+  if (rows.length === 0 && !(await canReadRoom(db, roomId))) throw roomNotFound(roomId)
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return {
@@ -230,13 +270,13 @@ export async function listMessages(
   }
 }
 
-export type MarkReadParams = { userId: string; roomId: string }
-/** Everything in the room up to now counts as read for the user. */
+export type MarkReadParams = { userId: string } & z.input<typeof roomInput>
+/** Everything in the room up to now counts as read for the user. Not a member → NotFoundError. */
 export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams): Promise<void> {
-  const { userId, roomId } = validate(
-    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
-    params,
-  )
+  const {
+    userId,
+    input: { roomId },
+  } = actorAndInput(roomInput, params)
   const updated = await mapErrors(() =>
     db
       .update(userChats)
@@ -244,40 +284,49 @@ export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams
       .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
       .returning({ roomId: userChats.chatRoomId }),
   )
-  if (updated.length === 0) throw new NotFoundError(`not a member of room ${roomId}`)
+  if (updated.length === 0) throw roomNotFound(roomId)
 }
 
-export type LeaveRoomParams = { userId: string; roomId: string }
+export type LeaveRoomParams = { userId: string } & z.input<typeof roomInput>
 /**
  * The user leaves the room: nobody can put them back but themselves (rejoinRoom, or
  * openPrivateRoom). Leaving a PRIVATE room is how one deletes it: the other person keeps it
  * and every message. Not a member → NotFoundError.
  */
 export async function leaveRoom(db: DatabaseOrTransaction, params: LeaveRoomParams): Promise<void> {
-  const { userId, roomId } = validate(
-    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
-    params,
-  )
+  const {
+    userId,
+    input: { roomId },
+  } = actorAndInput(roomInput, params)
   const left = await mapErrors(() =>
     db
       .delete(userChats)
       .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
       .returning({ roomId: userChats.chatRoomId }),
   )
-  if (left.length === 0) throw new NotFoundError(`not a member of room ${roomId}`)
+  if (left.length === 0) throw roomNotFound(roomId)
 }
 
-export type RejoinRoomParams = { userId: string; roomId: string }
-/** Back into a room the user left by themselves (or created); otherwise ForbiddenError. */
+export type RejoinRoomParams = { userId: string } & z.input<typeof roomInput>
+/**
+ * Back into a room the user left by themselves (or created). Any other room, or none, is a
+ * NotFoundError; already a member → ConflictError.
+ */
 export async function rejoinRoom(
   db: DatabaseOrTransaction,
   params: RejoinRoomParams,
 ): Promise<void> {
-  const { userId, roomId } = validate(
-    z.strictObject({ userId: userIdSchema, roomId: cuidSchema }),
-    params,
+  const {
+    userId,
+    input: { roomId },
+  } = actorAndInput(roomInput, params)
+  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId })).catch(
+    (error: unknown) => {
+      throw error instanceof ForbiddenError || error instanceof NotFoundError
+        ? roomNotFound(roomId)
+        : error
+    },
   )
-  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId }))
 }
 
 export type EditMessageParams = { userId: string } & EditMessageInput
@@ -298,12 +347,16 @@ export async function editMessage(
   return message
 }
 
-export type DeleteMessageParams = { userId: string; id: string }
+export type DeleteMessageParams = { userId: string } & z.input<typeof messageIdInput>
+/** Deletes one of the user's own messages; anyone else's (or none) → NotFoundError. */
 export async function deleteMessage(
   db: DatabaseOrTransaction,
   params: DeleteMessageParams,
 ): Promise<void> {
-  const { userId, id } = validate(z.strictObject({ userId: userIdSchema, id: cuidSchema }), params)
+  const {
+    userId,
+    input: { id },
+  } = actorAndInput(messageIdInput, params)
   const deleted = await mapErrors(() =>
     db
       .delete(messages)

@@ -59,5 +59,4 @@ export const userChatsAccess = defineAccess(userChats, {
   serverOwned: { joinedAt: 'now', lastReadAt: 'null' },
 })
 
-export type UserChatRow = typeof userChats.$inferSelect
 export type NewUserChatRow = typeof userChats.$inferInsert

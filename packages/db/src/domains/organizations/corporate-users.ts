@@ -60,5 +60,4 @@ export const corporateUsersAccess = defineAccess(corporateUsers, {
   serverOwned: { createdAt: 'now', updatedAt: 'now' },
 })
 
-export type CorporateUserRow = typeof corporateUsers.$inferSelect
 export type NewCorporateUserRow = typeof corporateUsers.$inferInsert

@@ -77,10 +77,10 @@ export type OrganizationInvitation = z.infer<typeof organizationInvitationSelect
 export const createOrganizationInput = z.strictObject({ name: displayNameSchema, slug: slugSchema })
 export type CreateOrganizationInput = z.infer<typeof createOrganizationInput>
 
-/** `userId` is the person's `auth.users` id, which becomes the corporate user's id. */
+/** `memberId` is the person's `auth.users` id, which becomes the corporate user's id. */
 export const addCorporateUserInput = z.strictObject({
   organizationId: cuidSchema,
-  userId: userIdSchema,
+  memberId: userIdSchema,
   role: corporateRoleSchema,
   displayName: displayNameSchema,
   email: emailSchema.optional(),
@@ -88,20 +88,20 @@ export const addCorporateUserInput = z.strictObject({
 export type AddCorporateUserInput = z.infer<typeof addCorporateUserInput>
 
 /**
- * A corporate user belongs to one organization, so `userId` alone finds the row; the
+ * A corporate user belongs to one organization, so `memberId` alone finds the row; the
  * organization is named too, so a caller acting for one organization cannot reach another's.
  */
 export const changeMemberRoleInput = z.strictObject({
   organizationId: cuidSchema,
-  userId: userIdSchema,
+  memberId: userIdSchema,
   role: corporateRoleSchema,
 })
 export type ChangeMemberRoleInput = z.infer<typeof changeMemberRoleInput>
 
-/** An invitation to `userId` (their `auth.users` id) with the role they get on accepting. */
+/** An invitation to `memberId` (their `auth.users` id) with the role they get on accepting. */
 export const inviteMemberInput = z.strictObject({
   organizationId: cuidSchema,
-  userId: userIdSchema,
+  memberId: userIdSchema,
   role: corporateRoleSchema,
 })
 export type InviteMemberInput = z.infer<typeof inviteMemberInput>
@@ -117,6 +117,10 @@ export type AcceptInvitationInput = z.infer<typeof acceptInvitationInput>
 /** One person in one organization: a member to remove, an invitation to withdraw. */
 export const organizationMemberInput = z.strictObject({
   organizationId: cuidSchema,
-  userId: userIdSchema,
+  memberId: userIdSchema,
 })
+
+/** One organization, by id. */
+export const organizationInput = z.strictObject({ organizationId: cuidSchema })
+export type OrganizationInput = z.infer<typeof organizationInput>
 export type OrganizationMemberInput = z.infer<typeof organizationMemberInput>

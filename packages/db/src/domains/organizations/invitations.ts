@@ -46,5 +46,3 @@ export const organizationInvitationsAccess = defineAccess(organizationInvitation
   updatable: [],
   serverOwned: { id: 'cuid', createdAt: 'now' },
 })
-
-export type OrganizationInvitationRow = typeof organizationInvitations.$inferSelect

@@ -41,5 +41,4 @@ export const organizationsAccess = defineAccess(organizations, {
   serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
 })
 
-export type OrganizationRow = typeof organizations.$inferSelect
 export type NewOrganizationRow = typeof organizations.$inferInsert

@@ -3,8 +3,8 @@
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type DatabaseOrTransaction, executeRows } from '../../db/client'
-import { cuidSchema, displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
-import { NotFoundError } from '../../errors/errors'
+import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
+import { ForbiddenError, NotFoundError } from '../../errors/errors'
 import { mapErrors } from '../../errors/map'
 import { corporateUsers } from './corporate-users'
 import {
@@ -23,6 +23,7 @@ import {
   type Organization,
   type OrganizationInvitation,
   type OrganizationMemberInput,
+  organizationInput,
   organizationMemberInput,
 } from './dto'
 import { organizationInvitations } from './invitations'
@@ -73,20 +74,26 @@ export async function createOrganization(
   )
 }
 
-export type ListMembersParams = { organizationId: string }
-/** The organization's corporate users, owners first. */
+export type ListMembersParams = z.input<typeof organizationInput>
+/**
+ * The organization's corporate users, owners first. An organization the caller is not in
+ * answers as one that does not exist: NotFoundError (it always has an OWNER, so no rows means
+ * not visible).
+ */
 export async function listMembers(
   db: DatabaseOrTransaction,
   params: ListMembersParams,
 ): Promise<CorporateUser[]> {
-  const { organizationId } = validate(z.strictObject({ organizationId: cuidSchema }), params)
-  return mapErrors(() =>
+  const { organizationId } = validate(organizationInput, params)
+  const members = await readOrganization(organizationId, () =>
     db
       .select(memberColumns)
       .from(corporateUsers)
       .where(eq(corporateUsers.organizationId, organizationId))
       .orderBy(asc(corporateUsers.role), asc(corporateUsers.displayName), asc(corporateUsers.id)),
   )
+  if (members.length === 0) throw organizationNotFound(organizationId)
+  return members
 }
 
 export type AddCorporateUserParams = AddCorporateUserInput
@@ -99,11 +106,11 @@ export async function addCorporateUser(
   db: DatabaseOrTransaction,
   params: AddCorporateUserParams,
 ): Promise<CorporateUser> {
-  const { userId, ...input } = validate(addCorporateUserInput, params)
+  const { memberId, ...input } = validate(addCorporateUserInput, params)
   const [member] = await mapErrors(() =>
     db
       .insert(corporateUsers)
-      .values({ ...input, id: userId })
+      .values({ ...input, id: memberId })
       .returning(memberColumns),
   )
   return member as CorporateUser
@@ -147,8 +154,20 @@ const toInvitation = (row: InvitationRow): OrganizationInvitation => ({
   createdAt: new Date(row.created_at),
 })
 
-// The membership functions (migration organization_membership_rules) refuse with one
-// ForbiddenError whatever the reason, so a refusal says nothing about another organization.
+// The membership functions (migration organization_membership_rules) answer an outsider as if
+// the organization did not exist (NotFoundError) and a member without the right with one
+// ForbiddenError whatever the reason: neither says anything about another organization.
+
+const organizationNotFound = (organizationId: string) =>
+  new NotFoundError(`organizationId: no organization ${organizationId}`, 'organizationId')
+const memberNotFound = (memberId: string) =>
+  new NotFoundError(`memberId: no member ${memberId} in this organization`, 'memberId')
+
+/** A read of an organization's rows; a role with no privilege on them (anon) finds none. */
+const readOrganization = <T>(organizationId: string, read: () => Promise<T>) =>
+  mapErrors(read).catch((error: unknown) => {
+    throw error instanceof ForbiddenError ? organizationNotFound(organizationId) : error
+  })
 
 export type ChangeMemberRoleParams = ChangeMemberRoleInput
 /**
@@ -160,14 +179,14 @@ export async function changeMemberRole(
   db: DatabaseOrTransaction,
   params: ChangeMemberRoleParams,
 ): Promise<CorporateUser> {
-  const { organizationId, userId, role } = validate(changeMemberRoleInput, params)
+  const { organizationId, memberId, role } = validate(changeMemberRoleInput, params)
   const [row] = await mapErrors(() =>
     executeRows<MemberRow>(
       db,
-      sql`select * from private.change_member_role(${organizationId}, ${userId}, ${role})`,
+      sql`select * from private.change_member_role(${organizationId}, ${memberId}, ${role})`,
     ),
   )
-  if (!row) throw new NotFoundError(`no member ${userId} in organization ${organizationId}`)
+  if (!row) throw memberNotFound(memberId)
   return toMember(row)
 }
 
@@ -181,13 +200,17 @@ export async function inviteMember(
   db: DatabaseOrTransaction,
   params: InviteMemberParams,
 ): Promise<OrganizationInvitation> {
-  const { organizationId, userId, role } = validate(inviteMemberInput, params)
+  const { organizationId, memberId, role } = validate(inviteMemberInput, params)
   const [row] = await mapErrors(() =>
     executeRows<InvitationRow>(
       db,
-      sql`select * from private.invite_member(${organizationId}, ${userId}, ${role})`,
+      sql`select * from private.invite_member(${organizationId}, ${memberId}, ${role})`,
     ),
-  )
+  ).catch((error: unknown) => {
+    throw error instanceof NotFoundError && error.field === 'inviteeId'
+      ? memberNotFound(memberId)
+      : error
+  })
   return toInvitation(row as InvitationRow)
 }
 
@@ -219,23 +242,33 @@ export async function declineInvitation(
   db: DatabaseOrTransaction,
   params: DeclineInvitationParams,
 ): Promise<void> {
-  const { organizationId, userId } = validate(organizationMemberInput, params)
+  const { organizationId, memberId } = validate(organizationMemberInput, params)
   const [row] = await mapErrors(() =>
     executeRows<{ deleted: boolean }>(
       db,
-      sql`select private.delete_invitation(${organizationId}, ${userId}) as deleted`,
+      sql`select private.delete_invitation(${organizationId}, ${memberId}) as deleted`,
     ),
   )
-  if (!row?.deleted) throw new NotFoundError(`no invitation for ${userId}`)
+  if (!row?.deleted) throw new NotFoundError(`memberId: no invitation for ${memberId}`, 'memberId')
 }
 
-export type ListInvitationsParams = { organizationId: string }
-/** As an OWNER/ADMIN: the organization's open invitations, oldest first (others see none). */
+export type ListInvitationsParams = z.input<typeof organizationInput>
+/**
+ * As an OWNER/ADMIN: the organization's open invitations, oldest first (a MEMBER sees none).
+ * An organization the caller is not in → NotFoundError.
+ */
 export async function listInvitations(
   db: DatabaseOrTransaction,
   params: ListInvitationsParams,
 ): Promise<OrganizationInvitation[]> {
-  const { organizationId } = validate(z.strictObject({ organizationId: cuidSchema }), params)
+  const { organizationId } = validate(organizationInput, params)
+  const [visible] = await readOrganization(organizationId, () =>
+    db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId)),
+  )
+  if (!visible) throw organizationNotFound(organizationId)
   return mapErrors(() =>
     db
       .select(invitationColumns)
@@ -271,14 +304,12 @@ export async function removeMember(
   db: DatabaseOrTransaction,
   params: RemoveMemberParams,
 ): Promise<void> {
-  const { organizationId, userId } = validate(organizationMemberInput, params)
+  const { organizationId, memberId } = validate(organizationMemberInput, params)
   const rows = await mapErrors(() =>
     executeRows<MemberRow>(
       db,
-      sql`select * from private.remove_member(${organizationId}, ${userId})`,
+      sql`select * from private.remove_member(${organizationId}, ${memberId})`,
     ),
   )
-  if (rows.length === 0) {
-    throw new NotFoundError(`no member ${userId} in organization ${organizationId}`)
-  }
+  if (rows.length === 0) throw memberNotFound(memberId)
 }

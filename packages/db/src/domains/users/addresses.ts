@@ -60,5 +60,4 @@ export const addressesAccess = defineAccess(addresses, {
   serverOwned: { id: 'cuid', createdAt: 'now', updatedAt: 'now' },
 })
 
-export type AddressRow = typeof addresses.$inferSelect
 export type NewAddressRow = typeof addresses.$inferInsert

@@ -62,5 +62,4 @@ export const generalUsersAccess = defineAccess(generalUsers, {
   serverOwned: { createdAt: 'now', updatedAt: 'now' },
 })
 
-export type GeneralUserRow = typeof generalUsers.$inferSelect
 export type NewGeneralUserRow = typeof generalUsers.$inferInsert

@@ -35,5 +35,4 @@ export const generalUserProfilesAccess = defineAccess(generalUserProfiles, {
   serverOwned: { createdAt: 'now', updatedAt: 'now' },
 })
 
-export type GeneralUserProfileRow = typeof generalUserProfiles.$inferSelect
 export type NewGeneralUserProfileRow = typeof generalUserProfiles.$inferInsert

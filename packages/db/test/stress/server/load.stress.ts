@@ -91,7 +91,7 @@ describe(`load: ${USERS} users on a pool of ${POOL} for ${stress.STRESS_LOAD_SEC
             if (op === 'send') {
               await sendMessage(tx, {
                 userId: user.id,
-                chatRoomId: roomId,
+                roomId,
                 content: `m${i}.${n++}`,
               })
             } else if (op === 'list') {
