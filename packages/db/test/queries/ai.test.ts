@@ -11,6 +11,7 @@ import {
   insertEmbeddings,
   searchEmbeddings,
   similarForUser,
+  similarToEmbedding,
   upsertEmbedding,
 } from '../../src/queries'
 import { embeddings } from '../../src/schema'
@@ -25,12 +26,14 @@ const K = 10
 let t: TestDatabase
 let alice: TestUser
 let bob: TestUser
+let carol: TestUser
 let corpus: number[][]
 let queries: number[][]
 beforeAll(async () => {
   t = await openTestDatabase()
   alice = await createTestUser(t.db, { metadata: { account_name: 'alice' } })
   bob = await createTestUser(t.db, { metadata: { account_name: 'bob' } })
+  carol = await createTestUser(t.db, { metadata: { account_name: 'carol' } })
   const vectors = clusteredVectors(CORPUS + QUERIES, 25, 42)
   corpus = vectors.slice(0, CORPUS)
   queries = vectors.slice(CORPUS)
@@ -116,11 +119,19 @@ describe(`ai queries (${lane})`, () => {
     const first = await asUser(t.db, alice, (tx) =>
       upsertEmbedding(tx, { userId: alice.id, content: 'note', embedding: vector }),
     )
+    // Without its vector and internal columns unless asked: 1,536 numbers are rarely wanted back.
+    expect(Object.keys(first).sort()).toEqual(['content', 'createdAt', 'id', 'userId'])
     const second = await asUser(t.db, alice, (tx) =>
-      upsertEmbedding(tx, { userId: alice.id, content: 'note', embedding: queries[2] as number[] }),
+      upsertEmbedding(tx, {
+        userId: alice.id,
+        content: 'note',
+        embedding: queries[2] as number[],
+        withVector: true,
+      }),
     )
     expect(second.id).toBe(first.id)
-    expect(second.embedding[0]).toBeCloseTo((queries[2] as number[])[0] as number, 5)
+    expect(second.embedding?.[0]).toBeCloseTo((queries[2] as number[])[0] as number, 5)
+    expect(second).not.toHaveProperty('contentHash')
     await expect(
       asUser(t.db, bob, (tx) => deleteEmbedding(tx, { userId: bob.id, id: first.id })),
     ).rejects.toThrow(NotFoundError)
@@ -130,6 +141,34 @@ describe(`ai queries (${lane})`, () => {
         upsertEmbedding(tx, { userId: alice.id, content: 'x', embedding: vector }),
       ),
     ).rejects.toThrow(/not allowed/)
+  })
+
+  it("finds the nearest of the user's own embeddings to one of theirs, in one call", async () => {
+    const ids: number[] = []
+    for (const [i, embedding] of queries.slice(0, 4).entries()) {
+      const row = await asUser(t.db, carol, (tx) =>
+        upsertEmbedding(tx, { userId: carol.id, content: `carol ${i}`, embedding }),
+      )
+      ids.push(row.id)
+    }
+    const anchor = ids[0] as number
+    const near = await asUser(t.db, carol, (tx) =>
+      similarToEmbedding(tx, { userId: carol.id, id: anchor, k: 2 }),
+    )
+    expect(near).toHaveLength(2)
+    expect(near.map((r) => r.id)).not.toContain(anchor)
+    const exact = await asUser(t.db, carol, (tx) =>
+      similarForUser(tx, { userId: carol.id, embedding: queries[0] as number[], k: 3 }),
+    )
+    expect(near.map((r) => r.id)).toEqual(exact.slice(1).map((r) => r.id))
+    // Someone else's embedding, or none, answers the same.
+    for (const id of [anchor, 2 ** 30]) {
+      const error = await asUser(t.db, bob, (tx) =>
+        similarToEmbedding(tx, { userId: bob.id, id }),
+      ).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(NotFoundError)
+      expect((error as NotFoundError).field).toBe('id')
+    }
   })
 
   it('rejects wrong dimensions and non-finite values before the database', async () => {

@@ -122,6 +122,8 @@ export type EmbeddingUpdate = z.infer<typeof embeddingUpdateSchema>
 export const upsertEmbeddingInput = z.strictObject({
   content: embeddingContentSchema,
   embedding: embeddingVectorSchema,
+  /** Return the stored vector too (1,536 numbers): off, since callers rarely need it back. */
+  withVector: z.boolean().default(false),
 })
 export type UpsertEmbeddingInput = z.infer<typeof upsertEmbeddingInput>
 
@@ -130,3 +132,15 @@ export const similarEmbeddingsInput = z.strictObject({
   k: z.int().min(1).max(100).default(10),
 })
 export type SimilarEmbeddingsInput = z.infer<typeof similarEmbeddingsInput>
+
+/** "More like this one": the neighbours of one of the user's own embeddings, by its id. */
+export const similarToEmbeddingInput = z.strictObject({
+  id: z.int().positive(),
+  k: z.int().min(1).max(100).default(10),
+})
+export type SimilarToEmbeddingInput = z.infer<typeof similarToEmbeddingInput>
+
+/** One embedding as the query functions return it: no internal columns, the vector on request. */
+export type StoredEmbedding = Omit<Embedding, 'contentHash' | 'embedding'> & {
+  embedding?: number[]
+}

@@ -17,17 +17,18 @@ import { mapErrors } from '../../errors/map'
 import { type Message, messageContentSchema } from '../chat/dto'
 import { messages } from '../chat/messages'
 import {
-  type Embedding,
   embeddingContentSchema,
   embeddingVectorSchema,
+  type StoredEmbedding,
   similarEmbeddingsInput,
-  type UpsertEmbeddingInput,
+  similarToEmbeddingInput,
   upsertEmbeddingInput,
 } from './dto'
 import { embeddings } from './embeddings'
 import { virtualUserChats } from './virtual-user-chats'
 
-const embeddingColumns = getTableColumns(embeddings)
+const { contentHash: _hash, embedding: _vector, ...stored } = getTableColumns(embeddings)
+const storedWithVector = { ...stored, embedding: embeddings.embedding }
 const messageColumns = getTableColumns(messages)
 
 /** Content the user already embedded gets the new vector (one row per user and content). */
@@ -40,21 +41,25 @@ const replaceVector = {
 const MAX_PARAMETERS = 65_534
 export const BULK_BATCH_ROWS = Math.min(1_000, Math.floor(MAX_PARAMETERS / 3))
 
-export type UpsertEmbeddingParams = { userId: string } & UpsertEmbeddingInput
-/** One embedding per piece of a user's content: the same content again replaces its vector. */
+export type UpsertEmbeddingParams = { userId: string } & z.input<typeof upsertEmbeddingInput>
+/**
+ * One embedding per piece of a user's content: the same content again replaces its vector.
+ * Returns the row without its vector (`withVector: true` to get it back) and without the
+ * internal content hash.
+ */
 export async function upsertEmbedding(
   db: DatabaseOrTransaction,
   params: UpsertEmbeddingParams,
-): Promise<Embedding> {
+): Promise<StoredEmbedding> {
   const { userId, input } = actorAndInput(upsertEmbeddingInput, params)
   const [row] = await mapErrors(() =>
     db
       .insert(embeddings)
       .values({ userId, content: input.content, embedding: input.embedding })
       .onConflictDoUpdate(replaceVector)
-      .returning(embeddingColumns),
+      .returning(input.withVector ? storedWithVector : stored),
   )
-  return row as Embedding
+  return row as StoredEmbedding
 }
 
 export type Similar = { id: number; content: string; distance: number }
@@ -87,6 +92,37 @@ export async function similarForUser(
       )
     ).map((r) => ({ id: Number(r.id), content: r.content, distance: Number(r.distance) })),
   )
+}
+
+export type SimilarToEmbeddingParams = { userId: string } & z.input<typeof similarToEmbeddingInput>
+/**
+ * "More like this": the exact top-k of the user's other embeddings, nearest to their embedding
+ * `id`, in one statement. An id that is not one of the user's → NotFoundError.
+ */
+export async function similarToEmbedding(
+  db: DatabaseOrTransaction,
+  params: SimilarToEmbeddingParams,
+): Promise<Similar[]> {
+  const { userId, input } = actorAndInput(similarToEmbeddingInput, params)
+  const rows = await mapErrors(() =>
+    executeRows<{ id: number | null; content: string | null; distance: number | null }>(
+      db,
+      // The anchor row comes back even with no neighbours (left join), so "not yours" and
+      // "alone" differ. Exact, as in similarForUser: the distances are materialized first.
+      sql`with anchor as (
+            select e.embedding from public.embeddings e where e.id = ${input.id} and e.user_id = ${userId}),
+          mine as materialized (
+            select e.id, e.content, (e.embedding <=> (select embedding from anchor))::float8 as distance
+            from public.embeddings e where e.user_id = ${userId} and e.id <> ${input.id}
+              and exists (select 1 from anchor))
+          select m.id, m.content, m.distance from anchor
+          left join lateral (select * from mine order by distance, id limit ${input.k}) m on true`,
+    ),
+  )
+  if (rows.length === 0) throw new NotFoundError(`id: no embedding ${input.id} of this user`, 'id')
+  return rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({ id: Number(r.id), content: r.content as string, distance: Number(r.distance) }))
 }
 
 export type SearchEmbeddingsParams = z.input<typeof similarEmbeddingsInput> & {
