@@ -1,4 +1,4 @@
-// The measures of issue 7, each a side-by-side comparison on the benchmark database.
+// The benchmark measures, each a side-by-side comparison on the benchmark database.
 import { spawnSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
