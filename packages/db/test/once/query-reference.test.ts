@@ -23,7 +23,7 @@ describe('the query reference', () => {
   it('names for each what it takes, as a params object or the arguments', () => {
     for (const name of documented) {
       const entry = doc.split(`### ${name}\n`)[1]?.split('\n### ')[0] ?? ''
-      expect(entry, name).toMatch(/^`[({]/)
+      expect(entry.trim(), name).toMatch(/^`[({]/)
     }
   })
 })
