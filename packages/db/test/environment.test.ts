@@ -5,8 +5,9 @@ import { executeRows } from '../src/db/client'
 import { ConfigError } from '../src/errors/errors'
 import { readScript, supabaseEnvFile } from '../src/migrations/files'
 import { migrate } from '../src/migrations/migrate'
-import { generalUsers } from '../src/schema'
+import { addresses, generalUsers } from '../src/schema'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { catalogFingerprint } from './reliability/fingerprint'
 
 let t: TestDatabase
 beforeAll(async () => {
@@ -71,10 +72,25 @@ describe(`Supabase environment (${lane})`, () => {
       tx.select().from(generalUsers).where(sql`${generalUsers.id} = ${id}`),
     )
     expect(asService).toHaveLength(1)
-    const [bypass] = await t.sql.query<{ rolbypassrls: boolean }>(
-      `select rolbypassrls from pg_roles where rolname = 'service_role'`,
+    // An address is its owner's alone: service_role reads it, another signed-in user does not.
+    await t.sql.query(
+      `insert into addresses (user_id, postal_code, country, city, line1) values ($1, '1', 'JP', 'Kyoto', '1')`,
+      [id],
     )
-    expect(bypass?.rolbypassrls).toBe(true)
+    const other = '00000000-0000-4000-8000-0000000000b0'
+    const read = (claims: { sub: string } | { role: 'service_role' }) =>
+      t.db.rls(claims, (tx) => tx.select().from(addresses).where(sql`${addresses.userId} = ${id}`))
+    expect(await read({ role: 'service_role' })).toHaveLength(1)
+    expect(await read({ sub: other })).toHaveLength(0)
+    expect(await read({ sub: id })).toHaveLength(1)
+    const roles = await t.sql.query<{ rolname: string; rolbypassrls: boolean }>(
+      `select rolname, rolbypassrls from pg_roles where rolname in ('service_role', 'authenticated', 'anon') order by 1`,
+    )
+    expect(roles).toEqual([
+      { rolname: 'anon', rolbypassrls: false },
+      { rolname: 'authenticated', rolbypassrls: false },
+      { rolname: 'service_role', rolbypassrls: true },
+    ])
   })
 
   it('claims are bound as parameters, never spliced into SQL', async () => {
@@ -96,21 +112,16 @@ describe(`Supabase environment (${lane})`, () => {
   })
 
   it('supabase-env.sql is a no-op when run again', async () => {
-    const fingerprint = () =>
-      t.sql.query(`
-        select r.rolname, r.rolbypassrls, r.rolcanlogin,
-          (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'auth') as auth_functions,
-          (select count(*) from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0) as columns
-        from pg_roles r
-        where r.rolname in ('anon', 'authenticated', 'service_role', 'supabase_auth_admin', 'authenticator')
-        order by r.rolname`)
-    const before = await fingerprint()
+    // The whole catalog of the app's schemas, roles' grants included, not a few counts.
+    const before = await catalogFingerprint(t.sql)
     const script = readScript(supabaseEnvFile).text
     await t.sql.exec(script)
     await t.sql.exec(script)
-    expect(await fingerprint()).toEqual(before)
-    expect(before).toHaveLength(5)
+    expect(await catalogFingerprint(t.sql)).toEqual(before)
+    const roles = await t.sql.query<{ n: number }>(
+      `select count(*)::int as n from pg_roles where rolname in ('anon', 'authenticated', 'service_role', 'supabase_auth_admin', 'authenticator')`,
+    )
+    expect(roles[0]?.n).toBe(5)
   })
 
   it('migrate skips the environment where auth exists and is not ours (Supabase)', async () => {
