@@ -140,11 +140,29 @@ function classify(error: unknown): unknown {
   }
 }
 
-/** Runs `work`, rethrowing driver errors as typed errors. */
-export async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
+/** How one query presents its errors in its caller's terms. */
+export type ErrorContext = {
+  /**
+   * What to raise instead of a ForbiddenError: for a thing the caller cannot see, the answer a
+   * thing that does not exist gets (no existence oracle).
+   */
+  forbiddenAs?: () => DbError
+  /** The input a row field stands for, e.g. `{ userId: 'memberIds' }`: a NotFoundError names it. */
+  fields?: Record<string, string>
+}
+
+function inContext(error: unknown, context: ErrorContext): unknown {
+  if (error instanceof ForbiddenError && context.forbiddenAs) return context.forbiddenAs()
+  const input = error instanceof NotFoundError && error.field && context.fields?.[error.field]
+  return input ? new NotFoundError(`${input}: no such row`, input) : error
+}
+
+/** Runs `work`, rethrowing driver errors as typed errors (in the query's terms, if given). */
+export async function mapErrors<T>(work: () => Promise<T>, context?: ErrorContext): Promise<T> {
   try {
     return await work()
   } catch (error) {
-    throw toDbError(error)
+    const typed = toDbError(error)
+    throw context ? inContext(typed, context) : typed
   }
 }

@@ -32,27 +32,18 @@ const messageColumns = getTableColumns(messages)
 /** Not a member, or no such room: the same answer, so it says nothing about others' rooms. */
 const roomNotFound = (roomId: string) => new NotFoundError(`roomId: no room ${roomId}`, 'roomId')
 
-/** A read of a room's rows; a role with no privilege on them at all (anon) finds no room. */
-const readRoom = <T>(roomId: string, read: () => Promise<T>) =>
-  mapErrors(read).catch((error: unknown) => {
-    throw error instanceof ForbiddenError ? roomNotFound(roomId) : error
-  })
-
-/** A referenced user that does not exist, named by the input that listed them. */
-const inputNotFound = <T>(field: string, work: () => Promise<T>) =>
-  mapErrors(work).catch((error: unknown) => {
-    throw error instanceof NotFoundError && error.field === 'userId'
-      ? new NotFoundError(`${field}: no such user`, field)
-      : error
-  })
+/** A room's rows as the caller reaches them: refused (anon: no privilege) means no room. */
+const inRoom = (roomId: string) => ({ forbiddenAs: () => roomNotFound(roomId) })
 
 async function canReadRoom(db: DatabaseOrTransaction, roomId: string): Promise<boolean> {
-  const [member] = await readRoom(roomId, () =>
-    db
-      .select({ roomId: userChats.chatRoomId })
-      .from(userChats)
-      .where(eq(userChats.chatRoomId, roomId))
-      .limit(1),
+  const [member] = await mapErrors(
+    () =>
+      db
+        .select({ roomId: userChats.chatRoomId })
+        .from(userChats)
+        .where(eq(userChats.chatRoomId, roomId))
+        .limit(1),
+    inRoom(roomId),
   )
   return member !== undefined
 }
@@ -74,34 +65,37 @@ export async function openPrivateRoom(
     ])
   }
   const pairKey = pairKeyOf(userId, input.otherUserId)
-  return inputNotFound('otherUserId', () =>
-    db.transaction(async (tx) => {
-      const [created] = await tx
-        .insert(chatRooms)
-        .values({ type: 'PRIVATE', createdBy: userId, pairKey })
-        .onConflictDoNothing({ target: chatRooms.pairKey })
-        .returning(roomColumns)
-      if (created) {
-        await tx.insert(userChats).values([
-          { chatRoomId: created.id, userId },
-          { chatRoomId: created.id, userId: input.otherUserId },
-        ])
-        return created
-      }
-      const [existing] = await tx
-        .select(roomColumns)
-        .from(chatRooms)
-        .where(eq(chatRooms.pairKey, pairKey))
-      if (!existing) throw new ForbiddenError('the private room of this pair is not visible to you')
-      // Opening it again is how someone who left comes back; the other person, if they left
-      // too, stays out until they open it themselves.
-      const [membership] = await tx
-        .select({ roomId: userChats.chatRoomId })
-        .from(userChats)
-        .where(and(eq(userChats.chatRoomId, existing.id), eq(userChats.userId, userId)))
-      if (!membership) await tx.insert(userChats).values({ chatRoomId: existing.id, userId })
-      return existing
-    }),
+  return mapErrors(
+    () =>
+      db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(chatRooms)
+          .values({ type: 'PRIVATE', createdBy: userId, pairKey })
+          .onConflictDoNothing({ target: chatRooms.pairKey })
+          .returning(roomColumns)
+        if (created) {
+          await tx.insert(userChats).values([
+            { chatRoomId: created.id, userId },
+            { chatRoomId: created.id, userId: input.otherUserId },
+          ])
+          return created
+        }
+        const [existing] = await tx
+          .select(roomColumns)
+          .from(chatRooms)
+          .where(eq(chatRooms.pairKey, pairKey))
+        if (!existing)
+          throw new ForbiddenError('the private room of this pair is not visible to you')
+        // Opening it again is how someone who left comes back; the other person, if they left
+        // too, stays out until they open it themselves.
+        const [membership] = await tx
+          .select({ roomId: userChats.chatRoomId })
+          .from(userChats)
+          .where(and(eq(userChats.chatRoomId, existing.id), eq(userChats.userId, userId)))
+        if (!membership) await tx.insert(userChats).values({ chatRoomId: existing.id, userId })
+        return existing
+      }),
+    { fields: { userId: 'otherUserId' } },
   )
 }
 
@@ -114,18 +108,20 @@ export async function createGroupRoom(
 ): Promise<GroupRoom> {
   const { userId, input } = actorAndInput(createGroupRoomInput, params)
   const memberIds = [...new Set([userId, ...input.memberIds].map((id) => id.toLowerCase()))]
-  return inputNotFound('memberIds', () =>
-    db.transaction(async (tx) => {
-      const [room] = await tx
-        .insert(chatRooms)
-        .values({ type: 'GROUP', name: input.name, createdBy: userId })
-        .returning(roomColumns)
-      const created = room as ChatRoom
-      await tx
-        .insert(userChats)
-        .values(memberIds.map((id) => ({ chatRoomId: created.id, userId: id })))
-      return { ...created, memberIds }
-    }),
+  return mapErrors(
+    () =>
+      db.transaction(async (tx) => {
+        const [room] = await tx
+          .insert(chatRooms)
+          .values({ type: 'GROUP', name: input.name, createdBy: userId })
+          .returning(roomColumns)
+        const created = room as ChatRoom
+        await tx
+          .insert(userChats)
+          .values(memberIds.map((id) => ({ chatRoomId: created.id, userId: id })))
+        return { ...created, memberIds }
+      }),
+    { fields: { userId: 'memberIds' } },
   )
 }
 
@@ -218,14 +214,14 @@ export async function sendMessage(
   params: SendMessageParams,
 ): Promise<Message> {
   const { userId, input } = actorAndInput(sendMessageInput, params)
-  const [message] = await mapErrors(() =>
-    db
-      .insert(messages)
-      .values({ chatRoomId: input.roomId, senderUserId: userId, content: input.content })
-      .returning(messageColumns),
-  ).catch((error: unknown) => {
-    throw error instanceof ForbiddenError ? roomNotFound(input.roomId) : error
-  })
+  const [message] = await mapErrors(
+    () =>
+      db
+        .insert(messages)
+        .values({ chatRoomId: input.roomId, senderUserId: userId, content: input.content })
+        .returning(messageColumns),
+    inRoom(input.roomId),
+  )
   return message as Message
 }
 
@@ -241,23 +237,25 @@ export async function listMessages(
   params: ListMessagesParams,
 ): Promise<MessagePage> {
   const { roomId, limit, before } = validate(listMessagesInput, params)
-  const rows = await readRoom(roomId, () =>
-    db
-      .select(messageColumns)
-      .from(messages)
-      .where(
-        and(
-          eq(messages.chatRoomId, roomId),
-          before
-            ? or(
-                lt(messages.createdAt, before.createdAt),
-                and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
-              )
-            : undefined,
-        ),
-      )
-      .orderBy(desc(messages.createdAt), desc(messages.id))
-      .limit(limit + 1),
+  const rows = await mapErrors(
+    () =>
+      db
+        .select(messageColumns)
+        .from(messages)
+        .where(
+          and(
+            eq(messages.chatRoomId, roomId),
+            before
+              ? or(
+                  lt(messages.createdAt, before.createdAt),
+                  and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(messages.createdAt), desc(messages.id))
+        .limit(limit + 1),
+    inRoom(roomId),
   )
   // No rows: a room past its last page, or one the caller cannot read (or that does not
   // exist), which must answer alike: only a member sees the room's memberships.
@@ -320,13 +318,10 @@ export async function rejoinRoom(
     userId,
     input: { roomId },
   } = actorAndInput(roomInput, params)
-  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId })).catch(
-    (error: unknown) => {
-      throw error instanceof ForbiddenError || error instanceof NotFoundError
-        ? roomNotFound(roomId)
-        : error
-    },
-  )
+  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId }), {
+    ...inRoom(roomId),
+    fields: { chatRoomId: 'roomId' },
+  })
 }
 
 export type EditMessageParams = { userId: string } & EditMessageInput

@@ -77,10 +77,16 @@ export type OrganizationInvitation = z.infer<typeof organizationInvitationSelect
 export const createOrganizationInput = z.strictObject({ name: displayNameSchema, slug: slugSchema })
 export type CreateOrganizationInput = z.infer<typeof createOrganizationInput>
 
+/** One organization, by id. */
+export const organizationInput = z.strictObject({ organizationId: cuidSchema })
+export type OrganizationInput = z.infer<typeof organizationInput>
+
+/** One person in one organization: a member to remove, an invitation to withdraw. */
+export const organizationMemberInput = organizationInput.extend({ memberId: userIdSchema })
+export type OrganizationMemberInput = z.infer<typeof organizationMemberInput>
+
 /** `memberId` is the person's `auth.users` id, which becomes the corporate user's id. */
-export const addCorporateUserInput = z.strictObject({
-  organizationId: cuidSchema,
-  memberId: userIdSchema,
+export const addCorporateUserInput = organizationMemberInput.extend({
   role: corporateRoleSchema,
   displayName: displayNameSchema,
   email: emailSchema.optional(),
@@ -91,36 +97,16 @@ export type AddCorporateUserInput = z.infer<typeof addCorporateUserInput>
  * A corporate user belongs to one organization, so `memberId` alone finds the row; the
  * organization is named too, so a caller acting for one organization cannot reach another's.
  */
-export const changeMemberRoleInput = z.strictObject({
-  organizationId: cuidSchema,
-  memberId: userIdSchema,
-  role: corporateRoleSchema,
-})
+export const changeMemberRoleInput = organizationMemberInput.extend({ role: corporateRoleSchema })
 export type ChangeMemberRoleInput = z.infer<typeof changeMemberRoleInput>
 
 /** An invitation to `memberId` (their `auth.users` id) with the role they get on accepting. */
-export const inviteMemberInput = z.strictObject({
-  organizationId: cuidSchema,
-  memberId: userIdSchema,
-  role: corporateRoleSchema,
-})
+export const inviteMemberInput = organizationMemberInput.extend({ role: corporateRoleSchema })
 export type InviteMemberInput = z.infer<typeof inviteMemberInput>
 
 /** The invitee's own details as a corporate user of the organization. */
-export const acceptInvitationInput = z.strictObject({
-  organizationId: cuidSchema,
+export const acceptInvitationInput = organizationInput.extend({
   displayName: displayNameSchema,
   email: emailSchema.optional(),
 })
 export type AcceptInvitationInput = z.infer<typeof acceptInvitationInput>
-
-/** One person in one organization: a member to remove, an invitation to withdraw. */
-export const organizationMemberInput = z.strictObject({
-  organizationId: cuidSchema,
-  memberId: userIdSchema,
-})
-
-/** One organization, by id. */
-export const organizationInput = z.strictObject({ organizationId: cuidSchema })
-export type OrganizationInput = z.infer<typeof organizationInput>
-export type OrganizationMemberInput = z.infer<typeof organizationMemberInput>

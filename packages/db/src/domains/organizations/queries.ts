@@ -4,7 +4,7 @@ import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type DatabaseOrTransaction, executeRows } from '../../db/client'
 import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
-import { ForbiddenError, NotFoundError } from '../../errors/errors'
+import { NotFoundError } from '../../errors/errors'
 import { mapErrors } from '../../errors/map'
 import { corporateUsers } from './corporate-users'
 import {
@@ -85,12 +85,14 @@ export async function listMembers(
   params: ListMembersParams,
 ): Promise<CorporateUser[]> {
   const { organizationId } = validate(organizationInput, params)
-  const members = await readOrganization(organizationId, () =>
-    db
-      .select(memberColumns)
-      .from(corporateUsers)
-      .where(eq(corporateUsers.organizationId, organizationId))
-      .orderBy(asc(corporateUsers.role), asc(corporateUsers.displayName), asc(corporateUsers.id)),
+  const members = await mapErrors(
+    () =>
+      db
+        .select(memberColumns)
+        .from(corporateUsers)
+        .where(eq(corporateUsers.organizationId, organizationId))
+        .orderBy(asc(corporateUsers.role), asc(corporateUsers.displayName), asc(corporateUsers.id)),
+    inOrganization(organizationId),
   )
   if (members.length === 0) throw organizationNotFound(organizationId)
   return members
@@ -163,11 +165,10 @@ const organizationNotFound = (organizationId: string) =>
 const memberNotFound = (memberId: string) =>
   new NotFoundError(`memberId: no member ${memberId} in this organization`, 'memberId')
 
-/** A read of an organization's rows; a role with no privilege on them (anon) finds none. */
-const readOrganization = <T>(organizationId: string, read: () => Promise<T>) =>
-  mapErrors(read).catch((error: unknown) => {
-    throw error instanceof ForbiddenError ? organizationNotFound(organizationId) : error
-  })
+/** An organization's rows as the caller reaches them: refused (anon) means no organization. */
+const inOrganization = (organizationId: string) => ({
+  forbiddenAs: () => organizationNotFound(organizationId),
+})
 
 export type ChangeMemberRoleParams = ChangeMemberRoleInput
 /**
@@ -201,16 +202,14 @@ export async function inviteMember(
   params: InviteMemberParams,
 ): Promise<OrganizationInvitation> {
   const { organizationId, memberId, role } = validate(inviteMemberInput, params)
-  const [row] = await mapErrors(() =>
-    executeRows<InvitationRow>(
-      db,
-      sql`select * from private.invite_member(${organizationId}, ${memberId}, ${role})`,
-    ),
-  ).catch((error: unknown) => {
-    throw error instanceof NotFoundError && error.field === 'inviteeId'
-      ? memberNotFound(memberId)
-      : error
-  })
+  const [row] = await mapErrors(
+    () =>
+      executeRows<InvitationRow>(
+        db,
+        sql`select * from private.invite_member(${organizationId}, ${memberId}, ${role})`,
+      ),
+    { fields: { inviteeId: 'memberId' } },
+  )
   return toInvitation(row as InvitationRow)
 }
 
@@ -262,11 +261,13 @@ export async function listInvitations(
   params: ListInvitationsParams,
 ): Promise<OrganizationInvitation[]> {
   const { organizationId } = validate(organizationInput, params)
-  const [visible] = await readOrganization(organizationId, () =>
-    db
-      .select({ id: organizations.id })
-      .from(organizations)
-      .where(eq(organizations.id, organizationId)),
+  const [visible] = await mapErrors(
+    () =>
+      db
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(eq(organizations.id, organizationId)),
+    inOrganization(organizationId),
   )
   if (!visible) throw organizationNotFound(organizationId)
   return mapErrors(() =>
