@@ -2,13 +2,15 @@
 // plus rls() to run a callback as a Supabase user. See README "Run queries as a user".
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import type { SQL } from 'drizzle-orm'
+import { getTableColumns, type SQL } from 'drizzle-orm'
+import type { PgTable } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { ConfigError } from '../errors/errors'
 import { mapErrors } from '../errors/map'
 import * as schema from '../schema'
+import { sqlColumnName } from '../schema-kit/access'
 import { lockDataDir } from './data-dir-lock'
 import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from './database-url'
 import { defaultDataDir, readEnv } from './env'
@@ -171,4 +173,25 @@ export async function executeRows<T extends Record<string, unknown>>(
 ): Promise<T[]> {
   const result: unknown = await db.execute(query)
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows
+}
+
+/**
+ * The rows of a raw `sql` query that returns a table's own rows (`select * from …`, a function
+ * `returns setof` the table), as the query builder would return them: keys as in the schema,
+ * values through each column's own mapping (timestamps as Dates, on either driver).
+ */
+export async function executeTableRows<T extends PgTable>(
+  db: DatabaseOrTransaction,
+  table: T,
+  query: SQL,
+): Promise<T['$inferSelect'][]> {
+  const columns = Object.entries(getTableColumns(table))
+  return (await executeRows(db, query)).map((raw) => {
+    const row: Record<string, unknown> = {}
+    for (const [key, column] of columns) {
+      const value = raw[sqlColumnName(table, key)]
+      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
+    }
+    return row as T['$inferSelect']
+  })
 }

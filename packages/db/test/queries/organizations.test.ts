@@ -113,6 +113,9 @@ describe(`organizations queries (${lane})`, () => {
       acceptInvitation(tx, { organizationId: orgId, displayName: 'Ada' }),
     )
     expect(joined).toMatchObject({ id: admin.id, role: 'ADMIN', displayName: 'Ada' })
+    // Rows from the membership functions come back as the query builder's would.
+    expect(joined.createdAt).toBeInstanceOf(Date)
+    expect(invitation.createdAt).toBeInstanceOf(Date)
     expect(await asUser(t.db, admin, (tx) => listMyInvitations(tx, { userId: admin.id }))).toEqual(
       [],
     )

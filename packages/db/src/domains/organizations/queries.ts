@@ -2,7 +2,7 @@
 // transaction; run them inside rls() as the acting user, or as service_role where noted.
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../db/client'
+import { type DatabaseOrTransaction, executeRows, executeTableRows } from '../../db/client'
 import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
 import { NotFoundError } from '../../errors/errors'
 import { mapErrors } from '../../errors/map'
@@ -118,44 +118,6 @@ export async function addCorporateUser(
   return member as CorporateUser
 }
 
-type MemberRow = Record<string, unknown> & {
-  id: string
-  organization_id: string
-  role: CorporateUser['role']
-  display_name: string
-  email: string | null
-  created_at: Date | string
-  updated_at: Date | string
-}
-
-const toMember = (row: MemberRow): CorporateUser => ({
-  id: row.id,
-  organizationId: row.organization_id,
-  role: row.role,
-  displayName: row.display_name,
-  email: row.email,
-  createdAt: new Date(row.created_at),
-  updatedAt: new Date(row.updated_at),
-})
-
-type InvitationRow = Record<string, unknown> & {
-  id: string
-  organization_id: string
-  invitee_id: string
-  role: CorporateUser['role']
-  invited_by: string | null
-  created_at: Date | string
-}
-
-const toInvitation = (row: InvitationRow): OrganizationInvitation => ({
-  id: row.id,
-  organizationId: row.organization_id,
-  inviteeId: row.invitee_id,
-  role: row.role,
-  invitedBy: row.invited_by,
-  createdAt: new Date(row.created_at),
-})
-
 // The membership functions (migration organization_membership_rules) answer an outsider as if
 // the organization did not exist (NotFoundError) and a member without the right with one
 // ForbiddenError whatever the reason: neither says anything about another organization.
@@ -182,13 +144,14 @@ export async function changeMemberRole(
 ): Promise<CorporateUser> {
   const { organizationId, memberId, role } = validate(changeMemberRoleInput, params)
   const [row] = await mapErrors(() =>
-    executeRows<MemberRow>(
+    executeTableRows(
       db,
+      corporateUsers,
       sql`select * from private.change_member_role(${organizationId}, ${memberId}, ${role})`,
     ),
   )
   if (!row) throw memberNotFound(memberId)
-  return toMember(row)
+  return row
 }
 
 export type InviteMemberParams = InviteMemberInput
@@ -204,13 +167,14 @@ export async function inviteMember(
   const { organizationId, memberId, role } = validate(inviteMemberInput, params)
   const [row] = await mapErrors(
     () =>
-      executeRows<InvitationRow>(
+      executeTableRows(
         db,
+        organizationInvitations,
         sql`select * from private.invite_member(${organizationId}, ${memberId}, ${role})`,
       ),
     { fields: { inviteeId: 'memberId' } },
   )
-  return toInvitation(row as InvitationRow)
+  return row as OrganizationInvitation
 }
 
 export type AcceptInvitationParams = AcceptInvitationInput
@@ -224,12 +188,13 @@ export async function acceptInvitation(
 ): Promise<CorporateUser> {
   const { organizationId, displayName, email } = validate(acceptInvitationInput, params)
   const [row] = await mapErrors(() =>
-    executeRows<MemberRow>(
+    executeTableRows(
       db,
+      corporateUsers,
       sql`select * from private.accept_invitation(${organizationId}, ${displayName}, ${email ?? null})`,
     ),
   )
-  return toMember(row as MemberRow)
+  return row as CorporateUser
 }
 
 export type DeclineInvitationParams = OrganizationMemberInput
@@ -307,8 +272,9 @@ export async function removeMember(
 ): Promise<void> {
   const { organizationId, memberId } = validate(organizationMemberInput, params)
   const rows = await mapErrors(() =>
-    executeRows<MemberRow>(
+    executeTableRows(
       db,
+      corporateUsers,
       sql`select * from private.remove_member(${organizationId}, ${memberId})`,
     ),
   )
