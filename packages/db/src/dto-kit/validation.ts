@@ -3,14 +3,13 @@
 import { getTableColumns, type Table } from 'drizzle-orm'
 import { z } from 'zod'
 import { ValidationError } from '../errors/errors'
+import { httpUrlLength, type Length, nameLength } from '../schema-kit/lengths'
 
 /** Ids made by `generate_cuid()` (sql/functions.sql): a lowercase letter, then 23 of [a-z0-9]. */
 export const cuidSchema = z.string().regex(/^[a-z][a-z0-9]{23}$/, 'Invalid id')
 
 /** Ids of general and corporate users: their `auth.users` id. */
 export const userIdSchema = z.uuid()
-
-type Length = { min?: number; max: number }
 
 /**
  * A UTF-16 surrogate without its pair cannot be encoded as UTF-8: both drivers would silently
@@ -61,19 +60,19 @@ export const text = (length: Length) => withLength(z.string(), length)
  */
 export const trimmedText = (length: Length) => withLength(z.string().trim(), length)
 
-/** A display name or a name: `char_length(btrim(x)) between 1 and 100`. */
-export const displayNameSchema = trimmedText({ min: 1, max: 100 })
+/** A display name or a name. */
+export const displayNameSchema = trimmedText(nameLength)
 
 /**
- * `x ~ '^https?://' and char_length(x) <= 2048`, and a URL that parses. The regex stays: the
+ * `x ~ '^https?://'` within `httpUrlLength`, and a URL that parses. The regex stays: the
  * URL parser lower-cases the scheme and reads `http:example.com` as `http://example.com`,
  * both of which the database's case-sensitive pattern refuses.
  */
-export const httpUrlSchema = trimmedText({ max: 2048 })
+export const httpUrlSchema = trimmedText(httpUrlLength)
   .regex(/^https?:\/\//, 'Must start with http:// or https://')
   .pipe(z.url({ protocol: /^https?$/ }))
 
-type InsertOptionalKey<T extends Table> = {
+export type InsertOptionalKey<T extends Table> = {
   [K in keyof T['$inferInsert']]-?: object extends Pick<T['$inferInsert'], K> ? K : never
 }[keyof T['$inferInsert']]
 

@@ -1,16 +1,15 @@
-import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
+import { tableSchemas } from '../../dto-kit/table-schemas'
 import {
   cuidSchema,
   displayNameSchema,
   httpUrlSchema,
-  insertOptional,
   text,
   trimmedText,
 } from '../../dto-kit/validation'
-import { EMBEDDING_DIMENSIONS, embeddings } from './embeddings'
+import { EMBEDDING_DIMENSIONS, embeddingContentLength, embeddings } from './embeddings'
 import { virtualUserChats } from './virtual-user-chats'
-import { virtualUserProfiles } from './virtual-user-profiles'
+import { virtualUserProfileLengths, virtualUserProfiles } from './virtual-user-profiles'
 import { virtualUsers } from './virtual-users'
 
 /**
@@ -26,10 +25,10 @@ const vectorComponentSchema = z
 export const embeddingVectorSchema = z.array(vectorComponentSchema).length(EMBEDDING_DIMENSIONS)
 
 /**
- * `char_length(content) between 1 and 100000`, untrimmed: the text is what was embedded, and
- * trimming it would store text other than what the vector stands for.
+ * Untrimmed: the text is what was embedded, and trimming it would store text other than what
+ * the vector stands for.
  */
-export const embeddingContentSchema = text({ min: 1, max: 100_000 })
+export const embeddingContentSchema = text(embeddingContentLength)
 
 // virtual_users
 
@@ -39,11 +38,11 @@ const virtualUserFields = {
   name: () => displayNameSchema,
 }
 
-export const virtualUserSelectSchema = createSelectSchema(virtualUsers, virtualUserFields)
-export const virtualUserInsertSchema = createInsertSchema(virtualUsers, virtualUserFields).partial(
-  insertOptional(virtualUsers),
-)
-export const virtualUserUpdateSchema = createUpdateSchema(virtualUsers, virtualUserFields)
+export const {
+  select: virtualUserSelectSchema,
+  insert: virtualUserInsertSchema,
+  update: virtualUserUpdateSchema,
+} = tableSchemas(virtualUsers, virtualUserFields)
 
 export type VirtualUser = z.infer<typeof virtualUserSelectSchema>
 export type NewVirtualUser = z.infer<typeof virtualUserInsertSchema>
@@ -53,24 +52,17 @@ export type VirtualUserUpdate = z.infer<typeof virtualUserUpdateSchema>
 
 const virtualUserProfileFields = {
   virtualUserId: () => cuidSchema,
-  systemPrompt: () => trimmedText({ max: 20_000 }),
-  model: () => trimmedText({ min: 1, max: 100 }),
+  systemPrompt: () => trimmedText(virtualUserProfileLengths.systemPrompt),
+  model: () => trimmedText(virtualUserProfileLengths.model),
   temperature: () => z.number().min(0).max(2),
   avatarUrl: () => httpUrlSchema,
 }
 
-export const virtualUserProfileSelectSchema = createSelectSchema(
-  virtualUserProfiles,
-  virtualUserProfileFields,
-)
-export const virtualUserProfileInsertSchema = createInsertSchema(
-  virtualUserProfiles,
-  virtualUserProfileFields,
-).partial(insertOptional(virtualUserProfiles))
-export const virtualUserProfileUpdateSchema = createUpdateSchema(
-  virtualUserProfiles,
-  virtualUserProfileFields,
-)
+export const {
+  select: virtualUserProfileSelectSchema,
+  insert: virtualUserProfileInsertSchema,
+  update: virtualUserProfileUpdateSchema,
+} = tableSchemas(virtualUserProfiles, virtualUserProfileFields)
 
 export type VirtualUserProfile = z.infer<typeof virtualUserProfileSelectSchema>
 export type NewVirtualUserProfile = z.infer<typeof virtualUserProfileInsertSchema>
@@ -83,18 +75,11 @@ const virtualUserChatFields = {
   virtualUserId: () => cuidSchema,
 }
 
-export const virtualUserChatSelectSchema = createSelectSchema(
-  virtualUserChats,
-  virtualUserChatFields,
-)
-export const virtualUserChatInsertSchema = createInsertSchema(
-  virtualUserChats,
-  virtualUserChatFields,
-).partial(insertOptional(virtualUserChats))
-export const virtualUserChatUpdateSchema = createUpdateSchema(
-  virtualUserChats,
-  virtualUserChatFields,
-)
+export const {
+  select: virtualUserChatSelectSchema,
+  insert: virtualUserChatInsertSchema,
+  update: virtualUserChatUpdateSchema,
+} = tableSchemas(virtualUserChats, virtualUserChatFields)
 
 export type VirtualUserChat = z.infer<typeof virtualUserChatSelectSchema>
 export type NewVirtualUserChat = z.infer<typeof virtualUserChatInsertSchema>
@@ -107,11 +92,11 @@ const embeddingFields = {
   embedding: () => embeddingVectorSchema,
 }
 
-export const embeddingSelectSchema = createSelectSchema(embeddings, embeddingFields)
-export const embeddingInsertSchema = createInsertSchema(embeddings, embeddingFields).partial(
-  insertOptional(embeddings),
-)
-export const embeddingUpdateSchema = createUpdateSchema(embeddings, embeddingFields)
+export const {
+  select: embeddingSelectSchema,
+  insert: embeddingInsertSchema,
+  update: embeddingUpdateSchema,
+} = tableSchemas(embeddings, embeddingFields)
 
 export type Embedding = z.infer<typeof embeddingSelectSchema>
 export type NewEmbedding = z.infer<typeof embeddingInsertSchema>

@@ -14,6 +14,11 @@ import { createdAt } from '../../schema-kit/columns'
 import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from '../users/general-users'
 
+/** The embedded text, untrimmed: it is what was embedded. Read by the CHECK and the DTO. */
+export const embeddingContentLength = { min: 1, max: 100_000 } as const
+
+import { lengthSql } from '../../schema-kit/lengths'
+
 /** Dimensions of every embedding (OpenAI text-embedding-3-small / ada-002). */
 export const EMBEDDING_DIMENSIONS = 1536
 
@@ -43,7 +48,7 @@ export const embeddings = pgTable(
     // leading user_id also serves per-user search (filter, then exact ordering: recall 1.0)
     // and the foreign key, so no separate btree on user_id is needed.
     uniqueIndex('embeddings_user_content_key').on(t.userId, t.contentHash),
-    check('embeddings_content_length', sql`char_length(${t.content}) between 1 and 100000`),
+    check('embeddings_content_length', lengthSql(t.content, embeddingContentLength)),
     ...ownRowsPolicies('embeddings', t.userId),
   ],
 ).enableRLS()

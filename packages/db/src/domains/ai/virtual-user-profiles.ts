@@ -5,6 +5,14 @@ import { defineAccess } from '../../schema-kit/access'
 import { timestamps } from '../../schema-kit/columns'
 import { virtualUsers } from './virtual-users'
 
+/** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
+export const virtualUserProfileLengths = {
+  systemPrompt: { max: 20_000 },
+  model: { min: 1, max: 100 },
+} as const
+
+import { httpUrlSql, lengthSql } from '../../schema-kit/lengths'
+
 /** How a virtual user behaves: its persona and model settings. */
 export const virtualUserProfiles = pgTable(
   'virtual_user_profiles',
@@ -25,16 +33,13 @@ export const virtualUserProfiles = pgTable(
     check('virtual_user_profiles_temperature_range', sql`${t.temperature} between 0 and 2`),
     check(
       'virtual_user_profiles_system_prompt_length',
-      sql`char_length(${t.systemPrompt}) <= 20000`,
+      lengthSql(t.systemPrompt, virtualUserProfileLengths.systemPrompt),
     ),
     check(
       'virtual_user_profiles_model_length',
-      sql`char_length(btrim(${t.model})) between 1 and 100`,
+      lengthSql(t.model, virtualUserProfileLengths.model, 'spaces'),
     ),
-    check(
-      'virtual_user_profiles_avatar_url_format',
-      sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
-    ),
+    check('virtual_user_profiles_avatar_url_format', httpUrlSql(t.avatarUrl)),
     // The profile of a bot the user can see (virtual_users' policy applies to the subquery).
     pgPolicy('users can read the profiles of the bots they can see', {
       for: 'select',

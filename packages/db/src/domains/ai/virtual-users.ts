@@ -3,6 +3,7 @@ import { check, index, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
 import { defineAccess } from '../../schema-kit/access'
 import { cuidPk, timestamps } from '../../schema-kit/columns'
+import { lengthSql, nameLength } from '../../schema-kit/lengths'
 import { inMyOrganizations, inMyRooms } from '../../schema-kit/policies'
 import { organizations } from '../organizations/organizations'
 
@@ -18,7 +19,7 @@ export const virtualUsers = pgTable(
   },
   (t) => [
     index().on(t.organizationId),
-    check('virtual_users_name_length', sql`char_length(btrim(${t.name})) between 1 and 100`),
+    check('virtual_users_name_length', lengthSql(t.name, nameLength, 'spaces')),
     // Managed by server code (service_role). A signed-in user sees the app's bots, their own
     // organization's, and those in their rooms (whose messages they read); no other
     // organization's. virtual_user_chats' own policy limits the subquery to the user's rooms.

@@ -4,6 +4,7 @@ import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
 import { defineAccess } from '../../schema-kit/access'
 import { cuidPk, timestamps } from '../../schema-kit/columns'
 import { chatRoomType } from '../../schema-kit/enums'
+import { lengthSql, nameLength } from '../../schema-kit/lengths'
 import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies'
 import { generalUsers } from '../users/general-users'
 
@@ -32,7 +33,7 @@ export const chatRooms = pgTable(
       // `is not null` matters: a check whose expression is NULL passes.
       sql`${t.type} <> 'GROUP' or (${t.name} is not null and char_length(btrim(${t.name})) > 0)`,
     ),
-    check('chat_rooms_name_length', sql`char_length(${t.name}) <= 100`),
+    check('chat_rooms_name_length', lengthSql(t.name, { max: nameLength.max })),
     check(
       'chat_rooms_pair_key_format',
       sql`${t.pairKey} ~ '^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$' and split_part(${t.pairKey}, ':', 1) collate "C" < split_part(${t.pairKey}, ':', 2) collate "C"`,

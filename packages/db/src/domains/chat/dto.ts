@@ -1,22 +1,14 @@
-import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import {
-  cuidSchema,
-  displayNameSchema,
-  insertOptional,
-  trimmedText,
-  userIdSchema,
-} from '../../dto-kit/validation'
+import { tableSchemas } from '../../dto-kit/table-schemas'
+import { cuidSchema, displayNameSchema, trimmedText, userIdSchema } from '../../dto-kit/validation'
 import type { ChatRoomType } from '../../schema-kit/enums'
+import { nameLength } from '../../schema-kit/lengths'
 import { chatRooms } from './chat-rooms'
-import { messages } from './messages'
+import { messageContentLength, messages } from './messages'
 import { userChats } from './user-chats'
 
-/**
- * `char_length(btrim(content, E' \t\n\r\f\v')) between 1 and 4000`. The DTO stores the trimmed
- * text, so the stored length is the checked one.
- */
-export const messageContentSchema = trimmedText({ min: 1, max: 4000 })
+/** The DTO stores the trimmed text, so the stored length is the checked one. */
+export const messageContentSchema = trimmedText(messageContentLength)
 
 /** A GROUP room's name: not blank, at most 100 characters. */
 export const groupNameSchema = displayNameSchema
@@ -64,21 +56,16 @@ function checkSender(message: SenderColumns, ctx: Issues) {
 const chatRoomFields = {
   id: () => cuidSchema,
   // Blank is allowed here (PRIVATE rooms); checkRoom requires a name of GROUP rooms.
-  name: () => trimmedText({ max: 100 }),
+  name: () => trimmedText({ max: nameLength.max }),
 }
 
-export const chatRoomSelectSchema = createSelectSchema(chatRooms, chatRoomFields).superRefine(
-  checkRoom,
+const chatRoomSchemas = tableSchemas(chatRooms, chatRoomFields)
+export const chatRoomSelectSchema = chatRoomSchemas.select.superRefine(checkRoom)
+// An insert that leaves a column out stores null.
+export const chatRoomInsertSchema = chatRoomSchemas.insert.superRefine((room, ctx) =>
+  checkRoom({ ...room, name: room.name ?? null, pairKey: room.pairKey ?? null }, ctx),
 )
-export const chatRoomInsertSchema = createInsertSchema(chatRooms, chatRoomFields)
-  .partial(insertOptional(chatRooms))
-  // An insert that leaves a column out stores null.
-  .superRefine((room, ctx) =>
-    checkRoom({ ...room, name: room.name ?? null, pairKey: room.pairKey ?? null }, ctx),
-  )
-export const chatRoomUpdateSchema = createUpdateSchema(chatRooms, chatRoomFields).superRefine(
-  checkRoom,
-)
+export const chatRoomUpdateSchema = chatRoomSchemas.update.superRefine(checkRoom)
 
 export type ChatRoom = z.infer<typeof chatRoomSelectSchema>
 export type NewChatRoom = z.infer<typeof chatRoomInsertSchema>
@@ -88,11 +75,11 @@ export type ChatRoomUpdate = z.infer<typeof chatRoomUpdateSchema>
 
 const userChatFields = { chatRoomId: () => cuidSchema }
 
-export const userChatSelectSchema = createSelectSchema(userChats, userChatFields)
-export const userChatInsertSchema = createInsertSchema(userChats, userChatFields).partial(
-  insertOptional(userChats),
-)
-export const userChatUpdateSchema = createUpdateSchema(userChats, userChatFields)
+export const {
+  select: userChatSelectSchema,
+  insert: userChatInsertSchema,
+  update: userChatUpdateSchema,
+} = tableSchemas(userChats, userChatFields)
 
 export type UserChat = z.infer<typeof userChatSelectSchema>
 export type NewUserChat = z.infer<typeof userChatInsertSchema>
@@ -107,23 +94,18 @@ const messageFields = {
   content: () => messageContentSchema,
 }
 
-export const messageSelectSchema = createSelectSchema(messages, messageFields).superRefine(
-  checkSender,
+const messageSchemas = tableSchemas(messages, messageFields)
+export const messageSelectSchema = messageSchemas.select.superRefine(checkSender)
+export const messageInsertSchema = messageSchemas.insert.superRefine((message, ctx) =>
+  checkSender(
+    {
+      senderUserId: message.senderUserId ?? null,
+      senderVirtualUserId: message.senderVirtualUserId ?? null,
+    },
+    ctx,
+  ),
 )
-export const messageInsertSchema = createInsertSchema(messages, messageFields)
-  .partial(insertOptional(messages))
-  .superRefine((message, ctx) =>
-    checkSender(
-      {
-        senderUserId: message.senderUserId ?? null,
-        senderVirtualUserId: message.senderVirtualUserId ?? null,
-      },
-      ctx,
-    ),
-  )
-export const messageUpdateSchema = createUpdateSchema(messages, messageFields).superRefine(
-  checkSender,
-)
+export const messageUpdateSchema = messageSchemas.update.superRefine(checkSender)
 
 export type Message = z.infer<typeof messageSelectSchema>
 export type NewMessage = z.infer<typeof messageInsertSchema>

@@ -3,10 +3,14 @@ import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core
 import { authenticatedRole } from 'drizzle-orm/supabase'
 import { defineAccess } from '../../schema-kit/access'
 import { createdAt, cuidPk, timestampMs } from '../../schema-kit/columns'
+import { lengthSql } from '../../schema-kit/lengths'
 import { inMyRooms, isMe } from '../../schema-kit/policies'
 import { virtualUsers } from '../ai/virtual-users'
 import { generalUsers } from '../users/general-users'
 import { chatRooms } from './chat-rooms'
+
+/** A message's text. Read by the CHECK and the DTO. */
+export const messageContentLength = { min: 1, max: 4000 } as const
 
 /** A chat message, sent by exactly one of a general user or a virtual (AI) user. */
 export const messages = pgTable(
@@ -36,10 +40,7 @@ export const messages = pgTable(
       sql`num_nonnulls(${t.senderUserId}, ${t.senderVirtualUserId}) = 1`,
     ),
     // Trimmed of ASCII whitespace; the DTO trims all Unicode whitespace first (stricter).
-    check(
-      'messages_content_length',
-      sql`char_length(btrim(${t.content}, E' \\t\\n\\r\\f\\v')) between 1 and 4000`,
-    ),
+    check('messages_content_length', lengthSql(t.content, messageContentLength, 'whitespace')),
     // Queries must still filter by room themselves: a policy alone as the only filter
     // makes "newest messages across my rooms" scan every message.
     pgPolicy('members can read the messages of their rooms', {

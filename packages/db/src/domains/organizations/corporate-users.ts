@@ -7,6 +7,11 @@ import { corporateRole } from '../../schema-kit/enums'
 import { inMyOrganizations, isMe } from '../../schema-kit/policies'
 import { organizations } from './organizations'
 
+/** An email address: RFC 5321's limit. Read by the CHECK and the DTO. */
+export const emailLength = { max: 320 } as const
+
+import { lengthSql, nameLength } from '../../schema-kit/lengths'
+
 /** A Supabase auth user acting for one organization. */
 export const corporateUsers = pgTable(
   'corporate_users',
@@ -25,13 +30,10 @@ export const corporateUsers = pgTable(
   },
   (t) => [
     index().on(t.organizationId),
-    check(
-      'corporate_users_display_name_length',
-      sql`char_length(btrim(${t.displayName})) between 1 and 100`,
-    ),
+    check('corporate_users_display_name_length', lengthSql(t.displayName, nameLength, 'spaces')),
     check(
       'corporate_users_email_format',
-      sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$' and char_length(${t.email}) <= 320`,
+      sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$' and ${lengthSql(t.email, emailLength)}`,
     ),
     pgPolicy('corporate users can read themselves and their colleagues', {
       for: 'select',

@@ -1,28 +1,23 @@
-import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
+import { createSelectSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import {
-  cuidSchema,
-  displayNameSchema,
-  insertOptional,
-  trimmedText,
-  userIdSchema,
-} from '../../dto-kit/validation'
+import { tableSchemas } from '../../dto-kit/table-schemas'
+import { cuidSchema, displayNameSchema, trimmedText, userIdSchema } from '../../dto-kit/validation'
 import { corporateRoles } from '../../schema-kit/enums'
-import { corporateUsers } from './corporate-users'
+import { corporateUsers, emailLength } from './corporate-users'
 import { organizationInvitations } from './invitations'
-import { organizations } from './organizations'
+import { organizations, slugLength } from './organizations'
 
 export const slugSchema = z
   .string()
-  .min(2)
-  .max(63)
+  .min(slugLength.min)
+  .max(slugLength.max)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Lowercase letters and digits, with single inner hyphens')
 
 /**
  * The database's own pattern, `^[^@\s]+@[^@\s]+$`, rather than `z.email()`: that would refuse
  * addresses the database stores (`ops@localhost`), and the select schema must read every row.
  */
-export const emailSchema = trimmedText({ max: 320 }).regex(/^[^@\s]+@[^@\s]+$/, 'Invalid email')
+export const emailSchema = trimmedText(emailLength).regex(/^[^@\s]+@[^@\s]+$/, 'Invalid email')
 
 export const corporateRoleSchema = z.enum(corporateRoles)
 
@@ -34,12 +29,11 @@ const organizationFields = {
   slug: () => slugSchema,
 }
 
-export const organizationSelectSchema = createSelectSchema(organizations, organizationFields)
-export const organizationInsertSchema = createInsertSchema(
-  organizations,
-  organizationFields,
-).partial(insertOptional(organizations))
-export const organizationUpdateSchema = createUpdateSchema(organizations, organizationFields)
+export const {
+  select: organizationSelectSchema,
+  insert: organizationInsertSchema,
+  update: organizationUpdateSchema,
+} = tableSchemas(organizations, organizationFields)
 
 export type Organization = z.infer<typeof organizationSelectSchema>
 export type NewOrganization = z.infer<typeof organizationInsertSchema>
@@ -53,12 +47,11 @@ const corporateUserFields = {
   email: () => emailSchema,
 }
 
-export const corporateUserSelectSchema = createSelectSchema(corporateUsers, corporateUserFields)
-export const corporateUserInsertSchema = createInsertSchema(
-  corporateUsers,
-  corporateUserFields,
-).partial(insertOptional(corporateUsers))
-export const corporateUserUpdateSchema = createUpdateSchema(corporateUsers, corporateUserFields)
+export const {
+  select: corporateUserSelectSchema,
+  insert: corporateUserInsertSchema,
+  update: corporateUserUpdateSchema,
+} = tableSchemas(corporateUsers, corporateUserFields)
 
 export type CorporateUser = z.infer<typeof corporateUserSelectSchema>
 export type NewCorporateUser = z.infer<typeof corporateUserInsertSchema>

@@ -5,6 +5,11 @@ import { defineAccess } from '../../schema-kit/access'
 import { cuidPk, timestamps } from '../../schema-kit/columns'
 import { inMyOrganizations, inOrganizationsIAdminister } from '../../schema-kit/policies'
 
+/** A slug: a DNS label's length. Read by the CHECK and the DTO. */
+export const slugLength = { min: 2, max: 63 } as const
+
+import { lengthSql, nameLength } from '../../schema-kit/lengths'
+
 /** A company on the corporate side; its people are `corporate_users`. */
 export const organizations = pgTable(
   'organizations',
@@ -16,10 +21,10 @@ export const organizations = pgTable(
     ...timestamps(),
   },
   (t) => [
-    check('organizations_name_length', sql`char_length(btrim(${t.name})) between 1 and 100`),
+    check('organizations_name_length', lengthSql(t.name, nameLength, 'spaces')),
     check(
       'organizations_slug_format',
-      sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length(${t.slug}) between 2 and 63`,
+      sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and ${lengthSql(t.slug, slugLength)}`,
     ),
     // Organizations are created (with their owner) by trusted server code as service_role.
     pgPolicy('corporate users can read their organization', {

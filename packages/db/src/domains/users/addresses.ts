@@ -3,8 +3,19 @@ import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle
 import { defineAccess } from '../../schema-kit/access'
 import { cuidPk, timestamps } from '../../schema-kit/columns'
 import { countryCodes } from '../../schema-kit/countries'
+import { lengthSql } from '../../schema-kit/lengths'
 import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from './general-users'
+
+/** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
+export const addressLengths = {
+  label: { max: 50 },
+  postalCode: { min: 1, max: 20 },
+  region: { max: 100 },
+  city: { min: 1, max: 100 },
+  line1: { min: 1, max: 200 },
+  line2: { max: 200 },
+} as const
 
 // Constant list, so inlining it into the check's DDL is safe.
 const countryList = sql.raw(countryCodes.map((c) => `'${c}'`).join(', '))
@@ -32,15 +43,15 @@ export const addresses = pgTable(
     index().on(t.userId),
     uniqueIndex('addresses_one_default_per_user').on(t.userId).where(sql`${t.isDefault}`),
     check('addresses_country_iso', sql`${t.country} in (${countryList})`),
-    check('addresses_label_length', sql`char_length(${t.label}) <= 50`),
+    check('addresses_label_length', lengthSql(t.label, addressLengths.label)),
     check(
       'addresses_postal_code_length',
-      sql`char_length(btrim(${t.postalCode})) between 1 and 20`,
+      lengthSql(t.postalCode, addressLengths.postalCode, 'spaces'),
     ),
-    check('addresses_region_length', sql`char_length(${t.region}) <= 100`),
-    check('addresses_city_length', sql`char_length(btrim(${t.city})) between 1 and 100`),
-    check('addresses_line1_length', sql`char_length(btrim(${t.line1})) between 1 and 200`),
-    check('addresses_line2_length', sql`char_length(${t.line2}) <= 200`),
+    check('addresses_region_length', lengthSql(t.region, addressLengths.region)),
+    check('addresses_city_length', lengthSql(t.city, addressLengths.city, 'spaces')),
+    check('addresses_line1_length', lengthSql(t.line1, addressLengths.line1, 'spaces')),
+    check('addresses_line2_length', lengthSql(t.line2, addressLengths.line2)),
     ...ownRowsPolicies('addresses', t.userId),
   ],
 ).enableRLS()

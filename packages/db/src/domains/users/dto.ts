@@ -1,16 +1,10 @@
-import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import {
-  cuidSchema,
-  displayNameSchema,
-  httpUrlSchema,
-  insertOptional,
-  trimmedText,
-} from '../../dto-kit/validation'
+import { tableSchemas } from '../../dto-kit/table-schemas'
+import { cuidSchema, displayNameSchema, httpUrlSchema, trimmedText } from '../../dto-kit/validation'
 import { countryCodes } from '../../schema-kit/countries'
-import { addresses } from './addresses'
+import { addresses, addressLengths } from './addresses'
 import { generalUsers } from './general-users'
-import { generalUserProfiles } from './profiles'
+import { generalUserProfiles, profileLengths } from './profiles'
 
 // The CHECK's own pattern. ASCII only, so UTF-16 and code-point lengths agree.
 export const accountNameSchema = z.string().regex(/^[a-z0-9_]{3,30}$/, 'Invalid account name')
@@ -32,11 +26,11 @@ const generalUserFields = {
   avatarUrl: () => httpUrlSchema,
 }
 
-export const generalUserSelectSchema = createSelectSchema(generalUsers, generalUserFields)
-export const generalUserInsertSchema = createInsertSchema(generalUsers, generalUserFields).partial(
-  insertOptional(generalUsers),
-)
-export const generalUserUpdateSchema = createUpdateSchema(generalUsers, generalUserFields)
+export const {
+  select: generalUserSelectSchema,
+  insert: generalUserInsertSchema,
+  update: generalUserUpdateSchema,
+} = tableSchemas(generalUsers, generalUserFields)
 
 export type GeneralUser = z.infer<typeof generalUserSelectSchema>
 export type NewGeneralUser = z.infer<typeof generalUserInsertSchema>
@@ -45,24 +39,17 @@ export type GeneralUserUpdate = z.infer<typeof generalUserUpdateSchema>
 // general_user_profiles
 
 const generalUserProfileFields = {
-  bio: () => trimmedText({ max: 1000 }),
+  bio: () => trimmedText(profileLengths.bio),
   birthday: () => birthdaySchema,
   website: () => httpUrlSchema,
-  location: () => trimmedText({ max: 100 }),
+  location: () => trimmedText(profileLengths.location),
 }
 
-export const generalUserProfileSelectSchema = createSelectSchema(
-  generalUserProfiles,
-  generalUserProfileFields,
-)
-export const generalUserProfileInsertSchema = createInsertSchema(
-  generalUserProfiles,
-  generalUserProfileFields,
-).partial(insertOptional(generalUserProfiles))
-export const generalUserProfileUpdateSchema = createUpdateSchema(
-  generalUserProfiles,
-  generalUserProfileFields,
-)
+export const {
+  select: generalUserProfileSelectSchema,
+  insert: generalUserProfileInsertSchema,
+  update: generalUserProfileUpdateSchema,
+} = tableSchemas(generalUserProfiles, generalUserProfileFields)
 
 export type GeneralUserProfile = z.infer<typeof generalUserProfileSelectSchema>
 export type NewGeneralUserProfile = z.infer<typeof generalUserProfileInsertSchema>
@@ -72,20 +59,20 @@ export type GeneralUserProfileUpdate = z.infer<typeof generalUserProfileUpdateSc
 
 const addressFields = {
   id: () => cuidSchema,
-  label: () => trimmedText({ max: 50 }),
-  postalCode: () => trimmedText({ min: 1, max: 20 }),
+  label: () => trimmedText(addressLengths.label),
+  postalCode: () => trimmedText(addressLengths.postalCode),
   country: () => countrySchema,
-  region: () => trimmedText({ max: 100 }),
-  city: () => trimmedText({ min: 1, max: 100 }),
-  line1: () => trimmedText({ min: 1, max: 200 }),
-  line2: () => trimmedText({ max: 200 }),
+  region: () => trimmedText(addressLengths.region),
+  city: () => trimmedText(addressLengths.city),
+  line1: () => trimmedText(addressLengths.line1),
+  line2: () => trimmedText(addressLengths.line2),
 }
 
-export const addressSelectSchema = createSelectSchema(addresses, addressFields)
-export const addressInsertSchema = createInsertSchema(addresses, addressFields).partial(
-  insertOptional(addresses),
-)
-export const addressUpdateSchema = createUpdateSchema(addresses, addressFields)
+export const {
+  select: addressSelectSchema,
+  insert: addressInsertSchema,
+  update: addressUpdateSchema,
+} = tableSchemas(addresses, addressFields)
 
 export type Address = z.infer<typeof addressSelectSchema>
 export type NewAddress = z.infer<typeof addressInsertSchema>

@@ -3,6 +3,7 @@ import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { anonRole, authenticatedRole, authUsers, supabaseAuthAdminRole } from 'drizzle-orm/supabase'
 import { defineAccess } from '../../schema-kit/access'
 import { timestamps } from '../../schema-kit/columns'
+import { httpUrlSql, lengthSql, nameLength } from '../../schema-kit/lengths'
 import { isMe } from '../../schema-kit/policies'
 
 /** A consumer-side user. Rows are made by the auth hook (`handle_new_user()`) on sign-up. */
@@ -20,15 +21,9 @@ export const generalUsers = pgTable(
     ...timestamps(),
   },
   (t) => [
-    check(
-      'general_users_display_name_length',
-      sql`char_length(btrim(${t.displayName})) between 1 and 100`,
-    ),
+    check('general_users_display_name_length', lengthSql(t.displayName, nameLength, 'spaces')),
     check('general_users_account_name_format', sql`${t.accountName} ~ '^[a-z0-9_]{3,30}$'`),
-    check(
-      'general_users_avatar_url_format',
-      sql`${t.avatarUrl} ~ '^https?://' and char_length(${t.avatarUrl}) <= 2048`,
-    ),
+    check('general_users_avatar_url_format', httpUrlSql(t.avatarUrl)),
     // Public profiles: anyone, signed in or not, may read them.
     pgPolicy('anyone can read general users', {
       for: 'select',

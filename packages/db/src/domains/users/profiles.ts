@@ -5,6 +5,11 @@ import { timestamps } from '../../schema-kit/columns'
 import { ownRowsPolicies } from '../../schema-kit/policies'
 import { generalUsers } from './general-users'
 
+/** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
+export const profileLengths = { bio: { max: 1000 }, location: { max: 100 } } as const
+
+import { httpUrlSql, lengthSql } from '../../schema-kit/lengths'
+
 /** Optional, user-edited details; one row per general user at most. */
 export const generalUserProfiles = pgTable(
   'general_user_profiles',
@@ -19,13 +24,10 @@ export const generalUserProfiles = pgTable(
     ...timestamps(),
   },
   (t) => [
-    check('general_user_profiles_bio_length', sql`char_length(${t.bio}) <= 1000`),
+    check('general_user_profiles_bio_length', lengthSql(t.bio, profileLengths.bio)),
     check('general_user_profiles_birthday_range', sql`${t.birthday} >= date '1900-01-01'`),
-    check(
-      'general_user_profiles_website_format',
-      sql`${t.website} ~ '^https?://' and char_length(${t.website}) <= 2048`,
-    ),
-    check('general_user_profiles_location_length', sql`char_length(${t.location}) <= 100`),
+    check('general_user_profiles_website_format', httpUrlSql(t.website)),
+    check('general_user_profiles_location_length', lengthSql(t.location, profileLengths.location)),
     ...ownRowsPolicies('profile', t.userId),
   ],
 ).enableRLS()
