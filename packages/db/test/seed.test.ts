@@ -14,7 +14,8 @@ import {
   seedFingerprint,
   seedSizes,
 } from '../src/seed'
-import { createTestUser } from '../src/testing'
+import { appTables, qualifiedName } from '../src/seed/app-tables'
+import { createTestUser, resetDatabase } from '../src/testing'
 import { openTestDatabase, type TestDatabase } from './lanes'
 import { runScript } from './run-script'
 
@@ -157,6 +158,16 @@ describe('seed()', () => {
     // Memberships follow from random group sizes; every other table's size is fixed.
     const sized = Object.entries(first.tables).filter(([table]) => !table.endsWith('_chats'))
     for (const [table, { rows }] of sized) expect(other.tables[table]?.rows, table).toBe(rows)
+  })
+
+  it("testing's resetDatabase() empties every app table and auth.users, as --reset does", async () => {
+    // The seed invites nobody; one invitation, so that every table has a row to lose.
+    await t.db.execute(sql`insert into organization_invitations (organization_id, invitee_id)
+      select (select id from organizations limit 1), id from auth.users limit 1`)
+    const filled = appTables().map(qualifiedName)
+    for (const table of filled) expect(await count(table), table).toBeGreaterThan(0)
+    await resetDatabase(t.db)
+    for (const table of [...filled, 'auth.users']) expect(await count(table), table).toBe(0)
   })
 })
 

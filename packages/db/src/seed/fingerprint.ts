@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
 import { type Database, executeRows } from '../db/client'
-import { appTables } from './seed'
+import { appTables } from './app-tables'
 
 /** Columns the database fills at write time (the auth hook's now()), not the seed. */
 const writtenAt: Record<string, string[]> = {

@@ -2,11 +2,11 @@
 // seed leaves nothing behind. Users go through the real sign-up path, an insert into auth.users
 // whose trigger (the auth hook) makes the general_users rows; the rest is written as trusted
 // server code would, as the database owner.
-import { is, type SQL, sql } from 'drizzle-orm'
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
+import { type SQL, sql } from 'drizzle-orm'
 import { type Database, executeRows, type Transaction } from '../db/client'
 import { DbError } from '../errors/errors'
 import * as schema from '../schema'
+import { appTables, emptyAppData, qualifiedName } from './app-tables'
 import {
   planSeed,
   type SeedAuthUser,
@@ -51,18 +51,6 @@ export type SeedSummary = {
   ms: number
 }
 
-/** Every table of the app: the schema's tables (all in `public`). */
-export function appTables(): PgTable[] {
-  return (Object.values(schema) as unknown[]).filter((value): value is PgTable =>
-    is(value, PgTable),
-  )
-}
-
-const qualifiedName = (table: PgTable) => {
-  const { name, schema: schemaName } = getTableConfig(table)
-  return `"${schemaName ?? 'public'}"."${name}"`
-}
-
 export async function seed(db: Database, options: SeedRunOptions = {}): Promise<SeedSummary> {
   const started = performance.now()
   const seedValue = options.seed ?? 1
@@ -83,7 +71,7 @@ export async function seed(db: Database, options: SeedRunOptions = {}): Promise<
 
   await db.transaction(async (tx) => {
     await assertMigrated(tx)
-    if (options.reset) await reset(tx)
+    if (options.reset) await emptyAppData(tx)
     else await assertEmpty(tx)
 
     /**
@@ -270,15 +258,4 @@ async function assertEmpty(tx: Transaction) {
       `the database already has data (${n} rows in auth.users and the app's tables): seed with --reset to empty it first`,
     )
   }
-}
-
-/**
- * Empties every table of the schema and auth.users. The app's tables are truncated; auth.users
- * is emptied with DELETE, which a Supabase database allows where TRUNCATE of Supabase Auth's
- * tables (auth.identities, sessions, …) it cascades to may not be.
- */
-async function reset(tx: Transaction) {
-  const names = appTables().map(qualifiedName).join(', ')
-  await tx.execute(sql.raw(`truncate table ${names} restart identity cascade`))
-  await tx.execute(sql`delete from auth.users`)
 }

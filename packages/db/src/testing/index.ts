@@ -12,6 +12,7 @@ import { ConfigError } from '../errors/errors'
 import { toDbError } from '../errors/map'
 import { migrate } from '../migrations/migrate'
 import { pgliteRunner, postgresRunner } from '../migrations/sql-runner'
+import { emptyAppData } from '../seed/app-tables'
 
 export type TestUser = { id: string; email: string | null; accountName: string }
 
@@ -63,11 +64,9 @@ export function asServiceRole<T>(db: Db, fn: (tx: Transaction) => Promise<T>) {
   return db.asServiceRole(fn)
 }
 
-/** Empties every table of the app and `auth.users`. For test databases only. */
+/** Empties every table of the app and `auth.users` (as `db:seed --reset` does). For tests. */
 export async function resetDatabase(db: Db): Promise<void> {
-  await db.execute(
-    sql`truncate table auth.users, public.organizations, public.chat_rooms, public.virtual_users cascade`,
-  )
+  await db.transaction((tx) => emptyAppData(tx))
 }
 
 export type CreateTestDbOptions = {
