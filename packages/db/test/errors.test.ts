@@ -12,6 +12,7 @@ import {
   NotFoundError,
   NotMigratedError,
   ReadOnlyError,
+  TimeoutError,
   ValidationError,
 } from '../src/errors'
 import { createGroupRoom, listMyRooms, openPrivateRoom, sendMessage } from '../src/queries'
@@ -88,6 +89,28 @@ describe(`typed errors (${lane})`, () => {
       }),
     )
     expect(error).toBeInstanceOf(ReadOnlyError)
+  })
+
+  it('a statement past statement_timeout, or a lock past lock_timeout, is a TimeoutError', async () => {
+    const slow = errorOf(
+      asUser(t.db, alice, async (tx) => {
+        await tx.execute(sql`set local statement_timeout = 50`)
+        return tx.execute(sql`select pg_sleep(0.5)`)
+      }),
+    )
+    // PGlite (one process, no signals) enforces no timeout: the statement simply completes.
+    if (lane === 'embedded') return expect(await slow).toBeUndefined()
+    expect(await slow).toBeInstanceOf(TimeoutError)
+    const locked = await errorOf(
+      t.db.transaction(async (tx) => {
+        await tx.execute(sql`lock table messages in access exclusive mode`)
+        await t.db.transaction(async (other) => {
+          await other.execute(sql`set local lock_timeout = 50`)
+          await mapErrors(() => other.execute(sql`select count(*) from messages`))
+        })
+      }),
+    )
+    expect(locked).toBeInstanceOf(TimeoutError)
   })
 
   it('a CHECK the database refuses is a ValidationError whose issues name the field', async () => {

@@ -67,3 +67,11 @@ export class NotMigratedError extends DbError {
 export class ReadOnlyError extends DbError {
   override name = 'ReadOnlyError'
 }
+
+/**
+ * The statement ran past its time: `statement_timeout` or a cancel (57014), or a lock it waited
+ * for past `lock_timeout` (55P03). Nothing was written; the work may be retried.
+ */
+export class TimeoutError extends DbError {
+  override name = 'TimeoutError'
+}

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   NotMigratedError,
   ReadOnlyError,
+  TimeoutError,
   ValidationError,
 } from './errors'
 import { type PgErrorInfo, pgErrorInfo } from './pg-error'
@@ -126,6 +127,10 @@ function classify(error: unknown): unknown {
         issuesOf(pg, fields),
       )
     }
+    case '57014': // query_canceled: statement_timeout, or pg_cancel_backend
+      return new TimeoutError(`the statement was cancelled: ${pg.message}`)
+    case '55P03': // lock_not_available: lock_timeout, or NOWAIT
+      return new TimeoutError(`a lock was not available in time: ${pg.message}`)
     case '25006':
       return new ReadOnlyError('the database is read-only (a standby?): send writes to the primary')
     case '42P01': // undefined_table
