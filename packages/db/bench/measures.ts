@@ -374,7 +374,7 @@ export async function ingest(adminUrl: string, s: BenchScale): Promise<Row[]> {
     await sql`drop index embeddings_embedding_hnsw_idx`
     const [user] = await sql<
       { id: string }[]
-    >`insert into auth.users (email) values ('ingest@example.com') returning id`
+    >`insert into auth.users (id, email) values (gen_random_uuid(), 'ingest@example.com') returning id`
     const userId = (user as { id: string }).id
     const vector = clusteredSource(10)
     const chunk = (c: number, prefix: string): CopyEmbeddingRow[] =>

@@ -1,16 +1,28 @@
-// pnpm db:check [--schema <file>] [--migrations <dir>]
+// pnpm db:check [--schema <file>] [--migrations <dir>] [--seed-sql <file>]
 // 1. Destructive changes: a migration that drops a table, a column, a policy or an enum value,
 //    changes a column type or adds NOT NULL without a default carries `-- allow-destructive:
 //    <reason>` (scripts/destructive-guard.ts). `--migrations` points this step at another folder.
-// 2. drizzle-kit check: the migration snapshots are consistent.
-// 3. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
+// 2. sql/functions.sql as it is has been captured in a migration, after every table.
+//    supabase/seed.sql is what `pnpm db:seed --sql` writes now.
+// 3. drizzle-kit check: the migration snapshots are consistent.
+// 4. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
 //    would write nothing. Generate runs on a scratch copy of the migrations, never the real one.
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { migrationsDir } from '../src/migrations/files'
+import { functionsFile, migrationsDir } from '../src/migrations/files'
+import { functionsNotCaptured } from '../src/migrations/functions-capture'
+import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql'
 import { parseArgs, run } from './cli'
 import { findDestructiveChanges } from './destructive-guard'
 
@@ -30,7 +42,11 @@ function drizzleKit(args: string[]) {
 
 run(async () => {
   const { values } = parseArgs({
-    options: { schema: { type: 'string' }, migrations: { type: 'string' } },
+    options: {
+      schema: { type: 'string' },
+      migrations: { type: 'string' },
+      'seed-sql': { type: 'string' },
+    },
   })
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
 
@@ -46,6 +62,19 @@ run(async () => {
     )
   }
   console.log('db:check: no unacknowledged destructive changes in the migrations')
+
+  const notCaptured = functionsNotCaptured(guarded, functionsFile)
+  if (notCaptured) {
+    throw new Error(`${notCaptured}: run pnpm db:generate, which captures it in a migration`)
+  }
+  console.log('db:check: the migrations hold sql/functions.sql as it is')
+
+  const seedSql = await buildSeedSql()
+  const seedPath = values['seed-sql'] ? resolve(values['seed-sql']) : seedSqlFile
+  if (!existsSync(seedPath) || readFileSync(seedPath, 'utf8') !== seedSql) {
+    throw new Error('supabase/seed.sql is not what the seed plan gives: run pnpm db:seed --sql')
+  }
+  console.log('db:check: supabase/seed.sql is the seed plan')
 
   const check = drizzleKit(['check', '--config', 'drizzle.config.ts'])
   if (check.status !== 0) {

@@ -36,6 +36,9 @@ run(async () => {
       log: (line) => console.log(`  ${line}`),
     })
     console.log(`  supabase environment: ${summary.environment}`)
+    if (summary.adopted.length > 0) {
+      console.log(`  migrations: ${summary.adopted.length} applied by the Supabase CLI, recorded`)
+    }
     if (summary.applied.length === 0) {
       console.log(`  migrations: up to date (${summary.alreadyApplied} applied before)`)
     } else {

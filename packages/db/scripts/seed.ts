@@ -1,7 +1,10 @@
-// pnpm db:seed [--reset] [--scale N] [--seed N] [--env staging] [--allow-remote]
+// pnpm db:seed [--reset] [--scale N] [--seed N] [--env staging] [--allow-remote] | --sql
 // Deterministic demo data (src/seed) into DATABASE_URL, or the embedded database when it is
 // not set. A database that has data is refused unless --reset, which empties the app's tables
 // and auth.users first; on a host other than this machine --reset also needs --allow-remote.
+// pnpm db:seed --sql writes the same data (seed 1, scale 1) to supabase/seed.sql instead.
+import { writeFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { createDb, type Db } from '../src/db/client'
 import { parseDatabaseUrl } from '../src/db/database-url'
@@ -9,6 +12,7 @@ import { defaultDataDir, readEnv } from '../src/db/env'
 import { ConfigError } from '../src/errors/errors'
 import { connectionError } from '../src/migrations/target'
 import { type SeedProgress, seed } from '../src/seed'
+import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql'
 import { parseArgs, run } from './cli'
 import { embeddedLabel } from './embedded-server'
 
@@ -22,8 +26,14 @@ run(async () => {
       seed: { type: 'string', default: '1' },
       env: { type: 'string' },
       'allow-remote': { type: 'boolean', default: false },
+      sql: { type: 'boolean', default: false },
     },
   })
+  if (values.sql) {
+    writeFileSync(seedSqlFile, await buildSeedSql())
+    console.log(`db:seed --sql: wrote ${relative(process.cwd(), seedSqlFile)}`)
+    return
+  }
   const scale = Number(values.scale)
   if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new ConfigError(`--scale must be a positive number, got ${values.scale}`)

@@ -15,7 +15,7 @@ begin
   foreach r in array array['anon', 'authenticated', 'service_role', 'supabase_auth_admin', 'authenticator'] loop
     if not exists (select 1 from pg_catalog.pg_roles where rolname = r) then
       begin
-        execute format('create role %I nologin noinherit', r);
+        execute format('create role %I nologin', r);
       exception when duplicate_object or unique_violation then
         null; -- another session created it at the same moment
       end;
@@ -24,9 +24,21 @@ begin
   if not (select rolbypassrls from pg_catalog.pg_roles where rolname = 'service_role') then
     alter role service_role bypassrls;
   end if;
-  -- The connecting role and PostgREST's authenticator may SET ROLE to the API roles.
+  -- Supabase's attributes: the API roles inherit, Auth's and PostgREST's login roles do not.
+  alter role anon inherit;
+  alter role authenticated inherit;
+  alter role service_role inherit;
+  alter role authenticator noinherit;
+  alter role supabase_auth_admin noinherit;
+  -- The connecting role and PostgREST's authenticator may SET ROLE to the API roles. Not to
+  -- supabase_auth_admin: on Supabase `postgres` is no longer a member of it (nor should a
+  -- migration need to be), so an earlier version's grant is taken back.
   if not pg_catalog.pg_has_role(current_user, 'authenticated', 'MEMBER') then
-    execute format('grant anon, authenticated, service_role, supabase_auth_admin to %I', current_user);
+    execute format('grant anon, authenticated, service_role to %I', current_user);
+  end if;
+  if exists (select 1 from pg_catalog.pg_auth_members m
+             where m.roleid = 'supabase_auth_admin'::regrole and m.member = current_user::regrole) then
+    execute format('revoke supabase_auth_admin from %I', current_user);
   end if;
   if not pg_catalog.pg_has_role('authenticator', 'authenticated', 'MEMBER') then
     grant anon, authenticated, service_role to authenticator;
@@ -64,11 +76,13 @@ create schema if not exists auth;
 comment on schema auth is 'app-db: Supabase-shaped auth schema for plain Postgres (packages/db/sql/supabase-env.sql)';
 grant usage on schema auth to anon, authenticated, service_role, supabase_auth_admin;
 
--- Supabase's auth.users, main columns. Defaults on id and timestamps are a convenience of this
--- environment (GoTrue fills them itself on Supabase).
+-- Supabase Auth's auth.users, as GoTrue's migrations leave it: no defaults on id and the
+-- timestamps (GoTrue writes them), one account per email among non-SSO users, unique
+-- one-time tokens, RLS on, owned by supabase_auth_admin. Tests act as GoTrue does: as
+-- supabase_auth_admin, writing every column it writes.
 create table if not exists auth.users (
   instance_id uuid,
-  id uuid primary key default gen_random_uuid(),
+  id uuid not null primary key,
   aud varchar(255),
   role varchar(255),
   email varchar(255),
@@ -86,8 +100,8 @@ create table if not exists auth.users (
   raw_app_meta_data jsonb,
   raw_user_meta_data jsonb,
   is_super_admin boolean,
-  created_at timestamptz default now(),
-  updated_at timestamptz default now(),
+  created_at timestamptz,
+  updated_at timestamptz,
   phone text unique default null,
   phone_confirmed_at timestamptz,
   phone_change text default '',
@@ -104,10 +118,55 @@ create table if not exists auth.users (
   deleted_at timestamptz,
   is_anonymous boolean not null default false
 );
-create index if not exists users_email_idx on auth.users (email);
+-- A stand-in made by an earlier version of this file had these defaults.
+alter table auth.users alter column id drop default, alter column created_at drop default,
+  alter column updated_at drop default;
+drop index if exists auth.users_email_idx;
+create unique index if not exists users_email_partial_key on auth.users (email)
+  where (is_sso_user = false);
+-- A token of only digits and spaces is "none" to GoTrue; any other is unique.
+create unique index if not exists confirmation_token_idx on auth.users (confirmation_token)
+  where confirmation_token !~ '^[0-9 ]*$';
+create unique index if not exists recovery_token_idx on auth.users (recovery_token)
+  where recovery_token !~ '^[0-9 ]*$';
+create unique index if not exists email_change_token_current_idx
+  on auth.users (email_change_token_current) where email_change_token_current !~ '^[0-9 ]*$';
+create unique index if not exists email_change_token_new_idx
+  on auth.users (email_change_token_new) where email_change_token_new !~ '^[0-9 ]*$';
+create unique index if not exists reauthentication_token_idx
+  on auth.users (reauthentication_token) where reauthentication_token !~ '^[0-9 ]*$';
+create index if not exists users_instance_id_idx on auth.users (instance_id);
+create index if not exists users_instance_id_email_idx on auth.users (instance_id, lower(email));
+create index if not exists users_is_anonymous_idx on auth.users (is_anonymous);
+alter table auth.users enable row level security;
 alter table auth.users owner to supabase_auth_admin;
--- As on Supabase: the API roles cannot read auth.users directly.
-revoke all on auth.users from anon, authenticated;
+
+-- A user's sign-in methods (email, OAuth providers): GoTrue inserts one with every user.
+create table if not exists auth.identities (
+  provider_id text not null,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  identity_data jsonb not null,
+  provider text not null,
+  last_sign_in_at timestamptz,
+  created_at timestamptz,
+  updated_at timestamptz,
+  email text generated always as (lower(identity_data ->> 'email')) stored,
+  id uuid not null default gen_random_uuid() primary key,
+  constraint identities_provider_id_provider_unique unique (provider_id, provider)
+);
+create index if not exists identities_user_id_idx on auth.identities (user_id);
+create index if not exists identities_email_idx on auth.identities (email text_pattern_ops);
+alter table auth.identities enable row level security;
+alter table auth.identities owner to supabase_auth_admin;
+
+-- As on Supabase: the API roles cannot read Auth's tables; the migrating role holds the table
+-- privileges hosted `postgres` holds (all of them, without being supabase_auth_admin).
+revoke all on auth.users, auth.identities from anon, authenticated, service_role;
+do $$
+begin
+  execute format('grant all on auth.users, auth.identities to %I', current_user);
+end
+$$;
 
 -- Supabase's definitions: claims come from `request.jwt.claim.<name>` (older PostgREST) or
 -- the `request.jwt.claims` JSON. An empty setting means "unset": after a transaction that set

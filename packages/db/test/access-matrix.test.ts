@@ -676,7 +676,7 @@ beforeAll(async () => {
   const people = ['alice', 'bob', 'carol', 'dave', 'eve', 'frank', 'grace', 'mallory', 'ghost']
   for (const name of people) {
     ids[name] = await one(
-      `insert into auth.users (email, raw_user_meta_data) values ('${name}@example.com', '{"account_name": "${name}"}') returning id`,
+      `insert into auth.users (id, email, raw_user_meta_data) values (gen_random_uuid(), '${name}@example.com', '{"account_name": "${name}"}') returning id`,
     )
   }
   await t.sql.exec(fill('delete from general_users where id = {ghost}'))

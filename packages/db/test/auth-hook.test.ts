@@ -1,6 +1,7 @@
 // The auth hook: every insert into auth.users gets a valid, unique general_users row, whatever
 // the sign-up metadata holds. A failing hook would block every sign-up on Supabase.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pgErrorInfo } from '../src/errors'
 import { createTestUser } from '../src/testing'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 
@@ -100,6 +101,25 @@ describe(`auth hook (${lane})`, () => {
     const rows = await Promise.all(users.map((u) => rowOf(u.id)))
     for (const row of rows) expectValid(row)
     expect(new Set(rows.map((r) => r?.account_name)).size).toBe(12)
+  })
+
+  it("a second sign-up with the same email fails as GoTrue's table makes it, never in the hook", async () => {
+    const email = `twice-${Date.now()}@example.com`
+    const first = await createTestUser(t.db, { email })
+    const error = await createTestUser(t.db, { email }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    const cause = pgErrorInfo(error)
+    expect(cause).toMatchObject({ code: '23505', constraint: 'users_email_partial_key' })
+    expectValid(await rowOf(first.id))
+    // SSO accounts may share an email (GoTrue's partial index); each still gets its row.
+    const sso = await t.sql.query<{ id: string }>(
+      `insert into auth.users (id, email, is_sso_user, created_at, updated_at)
+       values (gen_random_uuid(), $1, true, now(), now()) returning id`,
+      [email],
+    )
+    expectValid(await rowOf(sso[0]?.id as string))
   })
 
   it('firing again for a user who already has a row changes nothing', async () => {

@@ -6,6 +6,7 @@ import { ConfigError } from '../src/errors/errors'
 import { readScript, supabaseEnvFile } from '../src/migrations/files'
 import { migrate } from '../src/migrations/migrate'
 import { addresses, generalUsers } from '../src/schema'
+import { createTestUser } from '../src/testing'
 import { lane, openTestDatabase, type TestDatabase } from './lanes'
 import { catalogFingerprint } from './reliability/fingerprint'
 
@@ -59,12 +60,12 @@ describe(`Supabase environment (${lane})`, () => {
       async (tx) => (await executeRows(tx, sql`select current_user as u`))[0]?.u,
     )
     expect(anon).toBe('anon')
-    expect(await one(sql`select current_user as v`)).toBe('postgres')
+    expect(await one(sql`select current_user = session_user as v`)).toBe(true)
   })
 
   it('service_role bypasses RLS; authenticated does not', async () => {
     const [u] = await t.sql.query<{ id: string }>(
-      `insert into auth.users (email) values ('bypass@example.com') returning id`,
+      `insert into auth.users (id, email) values (gen_random_uuid(), 'bypass@example.com') returning id`,
     )
     const id = u?.id as string
     // general_users has RLS on; without a policy that admits them, others see nothing.
@@ -109,6 +110,56 @@ describe(`Supabase environment (${lane})`, () => {
     await expect(t.db.rls({ sub: userId, role: 'postgres' }, never)).rejects.toThrow(ConfigError)
     await expect(t.db.rls({ sub: 'not-a-uuid' }, never)).rejects.toThrow(/must be a uuid/)
     await expect(t.db.rls({ role: 'authenticated' }, never)).rejects.toThrow(/needs a sub/)
+  })
+
+  it("the stand-in's auth tables are as strict as Supabase Auth's", async () => {
+    const q = async <T extends object>(text: string) => t.sql.query<T>(text)
+    const defaults = await q<{ column: string }>(`
+      select a.attname as column from pg_attribute a join pg_attrdef d
+        on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where a.attrelid = 'auth.users'::regclass and a.attname in ('id', 'created_at', 'updated_at')`)
+    expect(defaults).toEqual([])
+    const tables = await q<{ name: string; owner: string; rls: boolean }>(`
+      select c.oid::regclass::text as name, c.relowner::regrole::text as owner,
+             c.relrowsecurity as rls
+      from pg_class c where c.oid in ('auth.users'::regclass, 'auth.identities'::regclass)
+      order by 1`)
+    expect(tables).toEqual([
+      { name: 'auth.identities', owner: 'supabase_auth_admin', rls: true },
+      { name: 'auth.users', owner: 'supabase_auth_admin', rls: true },
+    ])
+    const unique = await q<{ name: string }>(`
+      select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
+      where i.indrelid = 'auth.users'::regclass and i.indisunique order by 1`)
+    expect(unique.map((r) => r.name)).toEqual([
+      'confirmation_token_idx',
+      'email_change_token_current_idx',
+      'email_change_token_new_idx',
+      'reauthentication_token_idx',
+      'recovery_token_idx',
+      'users_email_partial_key',
+      'users_phone_key',
+      'users_pkey',
+    ])
+    // The migrating role is not Supabase Auth (no membership), yet holds on auth.users what
+    // hosted postgres holds: every table privilege, TRIGGER for the auth hook among them.
+    const [me] = await q<{ member: boolean; privileges: string }>(`
+      select exists (select 1 from pg_auth_members m where m.roleid = 'supabase_auth_admin'::regrole
+                       and m.member = current_user::regrole) as member,
+             (select string_agg(a.privilege_type, ',' order by a.privilege_type)
+              from aclexplode((select relacl from pg_class where oid = 'auth.users'::regclass)) a
+              where a.grantee = current_user::regrole) as privileges`)
+    expect(me?.member).toBe(false)
+    expect(me?.privileges).toMatch(
+      /^DELETE,INSERT,(MAINTAIN,)?REFERENCES,SELECT,TRIGGER,TRUNCATE,UPDATE$/,
+    )
+    // Two unconfirmed sign-ups may both hold "no token" (''), never the same real token.
+    await createTestUser(t.db)
+    await createTestUser(t.db)
+    await expect(
+      t.sql.exec(`update auth.users set confirmation_token = 'same-token'
+                  where id in (select id from auth.users limit 2)`),
+    ).rejects.toThrow(/confirmation_token_idx/)
   })
 
   it('supabase-env.sql is a no-op when run again', async () => {

@@ -87,7 +87,7 @@ describe(`migrated schema (${lane})`, () => {
       )[0]?.n
     const before = await toastBytes()
     const [user] = await t.sql.query<{ id: string }>(
-      `insert into auth.users (email) values ('inline-vector@example.com') returning id`,
+      `insert into auth.users (id, email) values (gen_random_uuid(), 'inline-vector@example.com') returning id`,
     )
     await t.sql.query(
       `insert into public.embeddings (user_id, content, embedding)

@@ -3,6 +3,8 @@
 // what drizzle's own migrator lacks: an advisory lock, a checksum check of applied files,
 // errors that name the file and statement, the Supabase environment for plain Postgres, and
 // functions.sql as a repeatable script. Everything runs in one transaction: all or nothing.
+// It also keeps the Supabase CLI's history (supabase-history.ts): a migration either tool
+// applied is applied for both.
 import { SEARCH_PATH } from '../db/search-path'
 import {
   functionsFile,
@@ -13,14 +15,22 @@ import {
   type SqlScript,
   supabaseEnvFile,
 } from './files'
+import { MigrationError } from './migration-error'
 import type { SqlRunner } from './sql-runner'
+import {
+  type CliRow,
+  cliVersion,
+  ensureCliHistory,
+  missingTables,
+  ranThisFile,
+  readCliHistory,
+  recordInCliHistory,
+} from './supabase-history'
 
 // Any constant works; it only has to be the same for every migrate process of this project.
 const LOCK_KEY = 7_368_212_023
 
-export class MigrationError extends Error {
-  override name = 'MigrationError'
-}
+export { MigrationError }
 
 export type MigrateOptions = {
   migrationsFolder?: string
@@ -34,6 +44,8 @@ export type MigrateSummary = {
   environment: 'applied' | 'unchanged' | 'skipped (auth schema is not ours: Supabase)'
   applied: { name: string; ms: number }[]
   alreadyApplied: number
+  /** Applied before by the Supabase CLI, now recorded in drizzle's history without running. */
+  adopted: string[]
   functions: 'applied' | 'unchanged'
   ms: number
 }
@@ -68,7 +80,7 @@ export async function migrate(
     return await db.transaction(async (tx) => {
       await ensureHistoryTables(tx)
       const env = await applyEnvironment(tx, environment)
-      const { pending, alreadyApplied } = await pendingMigrations(tx, files, log)
+      const { pending, alreadyApplied, adopted } = await pendingMigrations(tx, files, log)
       const applied: MigrateSummary['applied'] = []
       for (const file of pending) {
         const t0 = performance.now()
@@ -80,6 +92,7 @@ export async function migrate(
         environment: env,
         applied,
         alreadyApplied,
+        adopted,
         functions: fn,
         ms: Math.round(performance.now() - started),
       }
@@ -113,6 +126,7 @@ async function ensureHistoryTables(tx: SqlRunner) {
       name text primary key, checksum text not null,
       applied_at timestamptz not null default now());
   `)
+  await ensureCliHistory(tx)
 }
 
 async function applyEnvironment(
@@ -164,6 +178,7 @@ async function pendingMigrations(tx: SqlRunner, files: MigrationFile[], log: (l:
   const rows = await tx.query<{ hash: string; created_at: string }>(
     'select hash, created_at::text from drizzle.__drizzle_migrations order by created_at',
   )
+  const cli = await readCliHistory(tx)
   const byCreatedAt = new Map(files.map((f) => [String(f.createdAt), f]))
   let unknown = 0
   for (const row of rows) {
@@ -179,11 +194,79 @@ async function pendingMigrations(tx: SqlRunner, files: MigrationFile[], log: (l:
   if (unknown > 0) {
     log(`warning: ${unknown} applied migration(s) are not in the migrations folder`)
   }
-  const applied = new Set(rows.map((r) => r.created_at))
-  return {
-    pending: files.filter((f) => !applied.has(String(f.createdAt))),
-    alreadyApplied: rows.length,
+  const ours = new Set(rows.map((r) => r.created_at))
+  const local = new Set(files.map((f) => cliVersion(f).version))
+  const foreign = [...cli.keys()].filter((v) => !local.has(v))
+  if (foreign.length > 0 && unknown === 0) {
+    throw new MigrationError(
+      `the Supabase CLI applied migration(s) ${foreign.join(', ')} that are not in the migrations ` +
+        'folder: bring those files into supabase/migrations (git pull), or, if they were undone, ' +
+        `\`supabase migration repair --status reverted ${foreign.join(' ')}\``,
+    )
   }
+  const adopted: MigrationFile[] = []
+  const pending: MigrationFile[] = []
+  for (const file of files) {
+    if (ours.has(String(file.createdAt))) continue
+    const row = cli.get(cliVersion(file).version)
+    if (row) adopted.push(await verifiedCliMigration(tx, file, row, files))
+    else pending.push(file)
+  }
+  // The CLI applies in version order: a pending file older than one it applied means its
+  // history was marked by hand or a push failed half-way with files added in between.
+  const newestAdopted = adopted.at(-1)
+  const skipped = newestAdopted && pending.find((f) => f.name < newestAdopted.name)
+  if (newestAdopted && skipped) {
+    throw new MigrationError(
+      `the Supabase CLI's history has ${newestAdopted.name} applied but not the older ${skipped.name}: ` +
+        'see `supabase migration list`; apply the missing ones with `supabase db push --include-all`, ' +
+        `or mark ${cliVersion(newestAdopted).version} unapplied with ` +
+        `\`supabase migration repair --status reverted ${cliVersion(newestAdopted).version}\` and run db:migrate again`,
+    )
+  }
+  for (const file of adopted) {
+    await recordInDrizzleHistory(tx, file)
+    log(`${file.name}: applied by the Supabase CLI before, recorded`)
+  }
+  // Applied by db:migrate before it kept the CLI's history too: the CLI would run them again.
+  for (const file of files) {
+    if (ours.has(String(file.createdAt)) && !cli.has(cliVersion(file).version)) {
+      await recordInCliHistory(tx, file)
+    }
+  }
+  return { pending, alreadyApplied: rows.length, adopted: adopted.map((f) => f.name) }
+}
+
+/** A version the CLI recorded: the file it ran must be this one, and its tables must be there. */
+async function verifiedCliMigration(
+  tx: SqlRunner,
+  file: MigrationFile,
+  row: CliRow,
+  files: MigrationFile[],
+): Promise<MigrationFile> {
+  if (!ranThisFile(file, row)) {
+    throw new MigrationError(
+      `${file.name} differs from what the Supabase CLI applied as version ${row.version}: ` +
+        'applied migrations are never edited; restore the file and put the change in a new migration',
+    )
+  }
+  const folderText = files.flatMap((f) => f.statements).join('\n')
+  const missing = await missingTables(tx, file, folderText)
+  if (missing.length > 0) {
+    throw new MigrationError(
+      `the Supabase CLI's history says ${file.name} is applied, but ${missing.join(', ')} ` +
+        'it creates does not exist (marked applied by `supabase migration repair`?): run ' +
+        `\`supabase migration repair --status reverted ${row.version}\`, then db:migrate again`,
+    )
+  }
+  return file
+}
+
+async function recordInDrizzleHistory(tx: SqlRunner, file: MigrationFile) {
+  await tx.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
+    file.hash,
+    file.createdAt,
+  ])
 }
 
 async function applyMigration(tx: SqlRunner, file: MigrationFile) {
@@ -197,12 +280,20 @@ async function applyMigration(tx: SqlRunner, file: MigrationFile) {
       )
     }
   }
-  await tx.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
-    file.hash,
-    file.createdAt,
-  ])
+  await recordInDrizzleHistory(tx, file)
+  await recordInCliHistory(tx, file)
 }
 
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  const message = error instanceof Error ? error.message : String(error)
+  // Where the migrating role is not a superuser (Supabase's postgres), only an extension that
+  // is already enabled can be used.
+  if (/permission denied to create extension "vector"/.test(message)) {
+    return (
+      `${message}: enable pgvector first, as a role that may: on Supabase under Database → ` +
+      'Extensions ("vector", schema extensions); on another server as a superuser, ' +
+      '`create extension vector with schema extensions`'
+    )
+  }
+  return message
 }

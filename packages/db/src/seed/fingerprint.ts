@@ -8,7 +8,7 @@ import { type Database, executeRows } from '../db/client'
 import { appTables } from './app-tables'
 
 /** Columns the database fills at write time (the auth hook's now()), not the seed. */
-const writtenAt: Record<string, string[]> = {
+export const writtenAt: Record<string, string[]> = {
   'public.general_users': ['created_at', 'updated_at'],
 }
 

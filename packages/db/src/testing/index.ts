@@ -23,8 +23,10 @@ export type CreateTestUserOptions = {
 }
 
 /**
- * Inserts into `auth.users`, as Supabase Auth does on sign-up, so the auth hook creates the
- * `general_users` row. Needs the owner connection (not a user inside rls()).
+ * Signs a user up as Supabase Auth does: as `supabase_auth_admin` (where the connection may
+ * become it), one transaction with the `auth.users` row and its email identity, id and
+ * timestamps written by the caller (auth.users has no defaults for them). The auth hook
+ * creates the `general_users` row. Needs the owner connection (not a user inside rls()).
  */
 export async function createTestUser(
   db: Db,
@@ -33,20 +35,30 @@ export async function createTestUser(
   const email =
     options.email === undefined ? `user-${crypto.randomUUID()}@example.com` : options.email
   const metadata = options.metadata === undefined ? null : JSON.stringify(options.metadata)
-  const [user] = await executeRows<{ id: string; email: string | null }>(
-    db,
-    sql`insert into auth.users (email, raw_user_meta_data, aud, role)
-        values (${email}, ${metadata}::jsonb, 'authenticated', 'authenticated')
-        returning id, email`,
-  )
-  if (!user) throw new Error('createTestUser: insert into auth.users returned nothing')
-  const [profile] = await executeRows<{ accountName: string }>(
-    db,
-    sql`select account_name as "accountName" from public.general_users where id = ${user.id}`,
-  )
-  if (!profile)
-    throw new Error(`createTestUser: the auth hook made no general_users row for ${user.id}`)
-  return { ...user, accountName: profile.accountName }
+  const id = randomUUID()
+  const identity = JSON.stringify({ sub: id, email, email_verified: false })
+  const accountName = await db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('role', 'supabase_auth_admin', true)
+      where pg_catalog.pg_has_role(current_user, 'supabase_auth_admin', 'MEMBER')`)
+    await tx.execute(sql`insert into auth.users (instance_id, id, aud, role, email,
+        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+      values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated',
+        ${email}, '{"provider":"email","providers":["email"]}', ${metadata}::jsonb, now(), now())`)
+    if (email !== null) {
+      await tx.execute(sql`insert into auth.identities (provider_id, user_id, identity_data,
+          provider, created_at, updated_at)
+        values (${id}, ${id}, ${identity}::jsonb, 'email', now(), now())`)
+    }
+    await tx.execute(sql`select set_config('role', 'none', true)`)
+    const [profile] = await executeRows<{ accountName: string }>(
+      tx,
+      sql`select account_name as "accountName" from public.general_users where id = ${id}`,
+    )
+    return profile?.accountName
+  })
+  if (!accountName)
+    throw new Error(`createTestUser: the auth hook made no general_users row for ${id}`)
+  return { id, email, accountName }
 }
 
 /** Runs `fn` as the signed-in user (role authenticated, `auth.uid()` = the user's id). */

@@ -48,6 +48,7 @@ const authAdminMay = { functions: ['public.handle_new_user()'], tables: [], sequ
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SqlRunner } from '../../src/migrations/sql-runner'
+import { goTrueUserInsert } from '../gotrue'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes'
 
 let t: TestDatabase
@@ -175,10 +176,10 @@ describe(`access hardening (${lane})`, () => {
   it('supabase_auth_admin can fire the hook: its insert into auth.users creates the general user', async () => {
     const row = await rolledBack(async (tx) => {
       await tx.exec('set local role supabase_auth_admin')
-      const [user] = await tx.query<{ id: string }>(
-        `insert into auth.users (email, raw_user_meta_data)
-         values ('gotrue@example.com', '{"name": "Go True"}') returning id`,
-      )
+      const [user] = await tx.query<{ id: string }>(goTrueUserInsert, [
+        'gotrue@example.com',
+        '{"name": "Go True"}',
+      ])
       await tx.exec('reset role')
       const [profile] = await tx.query<{ account_name: string; display_name: string }>(
         'select account_name, display_name from public.general_users where id = $1',

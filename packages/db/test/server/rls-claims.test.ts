@@ -71,6 +71,8 @@ describe('rls() claims (server)', () => {
         throw new Error('boom')
       }),
     ).rejects.toThrow('boom')
-    expect(await executeRows(t.db, sql`select current_user as u`)).toEqual([{ u: 'postgres' }])
+    expect(await executeRows(t.db, sql`select current_user = session_user as back`)).toEqual([
+      { back: true },
+    ])
   })
 })
