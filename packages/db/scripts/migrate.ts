@@ -4,9 +4,7 @@
 // another folder than supabase/migrations (the reliability tests use scratch copies).
 
 import { lockDataDir } from '../src/db/data-dir-lock'
-import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from '../src/db/database-url'
 import { defaultDataDir, readEnv } from '../src/db/env'
-import { ConfigError } from '../src/errors/errors'
 import { migrate } from '../src/migrations/migrate'
 import { openTarget } from '../src/migrations/target'
 import { parseArgs, run } from './cli'
@@ -17,15 +15,6 @@ run(async () => {
   })
   const env = readEnv(values.env)
   const url = env.DATABASE_URL
-  if (url) {
-    const parsed = parseDatabaseUrl(url)
-    if (parsed.port === TRANSACTION_POOLER_PORT) {
-      throw new ConfigError(
-        `DATABASE_URL uses port ${TRANSACTION_POOLER_PORT}, Supabase's transaction pooler, which cannot run migrations: ` +
-          'use the direct connection or the session pooler (port 5432)',
-      )
-    }
-  }
   // One process per embedded data directory: db:dev or db:studio may be serving it.
   const lock = url ? undefined : lockDataDir(env.PGLITE_DATA_DIR ?? defaultDataDir, 'db:migrate')
   const target = await openTarget({ url, dataDir: env.PGLITE_DATA_DIR })
@@ -33,6 +22,7 @@ run(async () => {
   try {
     const summary = await migrate(target.runner, {
       migrationsFolder: values['migrations-folder'],
+      lockWaitMs: env.DB_MIGRATE_LOCK_WAIT_MS,
       log: (line) => console.log(`  ${line}`),
     })
     console.log(`  supabase environment: ${summary.environment}`)

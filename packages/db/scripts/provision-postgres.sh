@@ -106,4 +106,18 @@ elif [ "$have_mb" -lt "$want_mb" ]; then
 else
   log "shared_buffers ${have_mb}MB"
 fi
+# 4. PgBouncer, for the tests that run the app behind a real transaction pooler. Only the
+# binary: each test starts its own instance (own ini, own port) and stops it; Debian's service
+# stays off.
+if command -v pgbouncer >/dev/null; then
+  log "pgbouncer already installed ($(pgbouncer --version | head -1))"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null 2>&1 ||
+    { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } ||
+    die "could not install pgbouncer"
+  # The package's service would hold port 6432; the tests start their own.
+  as_root service pgbouncer stop >/dev/null 2>&1 || true
+  log "pgbouncer installed ($(pgbouncer --version | head -1))"
+fi
 log "ready: postgres://postgres@127.0.0.1:$PG_PORT/postgres"

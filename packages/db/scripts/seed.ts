@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { createDb, type Db } from '../src/db/client'
+import { createDb, type Db, executeRows } from '../src/db/client'
 import { parseDatabaseUrl } from '../src/db/database-url'
 import { defaultDataDir, readEnv } from '../src/db/env'
 import { ConfigError } from '../src/errors/errors'
@@ -56,11 +56,22 @@ run(async () => {
     // The seed runs in one transaction: one connection is all it uses.
     db = createDb({ url: env.DATABASE_URL, maxConnections: 1 })
     label = `server ${url.masked}`
+    let standby: boolean | undefined
     try {
-      await db.execute(sql`select 1`)
+      const [row] = await executeRows<{ standby: boolean }>(
+        db,
+        sql`select pg_is_in_recovery() as standby`,
+      )
+      standby = row?.standby
     } catch (error) {
       await db.close().catch(() => {})
       throw connectionError(error, url)
+    }
+    if (standby) {
+      await db.close().catch(() => {})
+      throw new ConfigError(
+        `${url.masked} is a read-only standby (pg_is_in_recovery() is true): seed the primary`,
+      )
     }
   } else {
     const dataDir = env.PGLITE_DATA_DIR ?? defaultDataDir

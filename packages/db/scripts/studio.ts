@@ -15,7 +15,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
 import { lockDataDir } from '../src/db/data-dir-lock'
-import { parseDatabaseUrl, TRANSACTION_POOLER_PORT } from '../src/db/database-url'
+import { parseDatabaseUrl, transactionPoolerReason } from '../src/db/database-url'
 import { defaultDataDir, readEnv } from '../src/db/env'
 import { ConfigError } from '../src/errors/errors'
 import { connectionError } from '../src/migrations/target'
@@ -46,9 +46,10 @@ run(async () => {
     let url: string
     if (env.DATABASE_URL) {
       const parsed = parseDatabaseUrl(env.DATABASE_URL)
-      if (parsed.port === TRANSACTION_POOLER_PORT) {
+      const pooler = transactionPoolerReason(parsed, { env: env.DB_TRANSACTION_POOLER })
+      if (pooler) {
         throw new ConfigError(
-          `DATABASE_URL uses port ${TRANSACTION_POOLER_PORT}, Supabase's transaction pooler: Studio's driver uses prepared statements, which it does not support. Use the direct connection or the session pooler (port 5432)`,
+          `DATABASE_URL leads through a transaction pooler (${pooler}): Studio's driver uses prepared statements, which it cannot run. Use the direct connection or the session pooler (Supabase: port 5432)`,
         )
       }
       await assertReachable(env.DATABASE_URL)

@@ -181,3 +181,9 @@ $$;
 create or replace trigger auth_hook
 after insert on auth.users
 for each row execute function public.handle_new_user();
+
+-- A request's transaction left idle (a client stuck mid-request) is ended by the server rather
+-- than holding a pooled server connection. PostgREST applies a role's settings to each of its
+-- transactions; rls() sets the same per transaction (SET ROLE does not read role settings).
+alter role anon set idle_in_transaction_session_timeout = '60s';
+alter role authenticated set idle_in_transaction_session_timeout = '60s';

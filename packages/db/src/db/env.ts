@@ -16,6 +16,12 @@ const flag = z
   .optional()
   .transform((v) => v === '1' || v === 'true')
 
+/** Unset stays undefined: "not said" differs from "said no". */
+const optionalFlag = z
+  .enum(['1', '0', 'true', 'false', ''])
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v === '1' || v === 'true'))
+
 const positiveInt = z.coerce.number().int().positive()
 const port = z.coerce.number().int().min(1).max(65_535)
 
@@ -25,6 +31,12 @@ const envSchema = z.object({
   DB_POOL_MAX: positiveInt.optional(),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().optional(),
   DB_LOG_QUERIES: flag,
+  /** The URL leads through a transaction pooler (PgBouncer/Supavisor in transaction mode). */
+  DB_TRANSACTION_POOLER: optionalFlag,
+  /** Read replicas' URLs, separated by commas (a multi-host URL's own commas are kept). */
+  DATABASE_REPLICA_URLS: z.string().trim().min(1).optional(),
+  /** How long db:migrate waits for another db:migrate's lock (default 10 minutes). */
+  DB_MIGRATE_LOCK_WAIT_MS: positiveInt.optional(),
   TEST_DATABASE_URL: z.string().trim().min(1).optional(),
   /** db:dev's port (default 54329). */
   DB_DEV_PORT: port.optional(),

@@ -77,6 +77,9 @@ function issuesOf(pg: PgErrorInfo, fields: string[]): z.core.$ZodIssue[] {
  */
 export function toDbError(error: unknown): unknown {
   if (error instanceof DbError) return error
+  // Drizzle wraps what the driver layer threw (e.g. a statement refused behind a pooler).
+  const cause = (error as { cause?: unknown } | null)?.cause
+  if (cause instanceof DbError) return cause
   const typed = classify(error)
   if (typed !== error && typed instanceof DbError) typed.cause = error
   return typed

@@ -36,6 +36,8 @@ export type MigrateOptions = {
   migrationsFolder?: string
   functionsPath?: string
   supabaseEnvPath?: string
+  /** How long to wait for another db:migrate's lock. Default 10 minutes. */
+  lockWaitMs?: number
   /** Called with progress lines ("waiting for the migration lock …"). */
   log?: (line: string) => void
 }
@@ -50,7 +52,7 @@ export type MigrateSummary = {
   ms: number
 }
 
-/** Runs on a runner bound to ONE connection (the advisory lock is per session). */
+/** Runs in one transaction on the runner; the migration lock lasts as long as it. */
 export async function migrate(
   db: SqlRunner,
   options: MigrateOptions = {},
@@ -61,44 +63,91 @@ export async function migrate(
   const functions = readScript(options.functionsPath ?? functionsFile)
   const environment = readScript(options.supabaseEnvPath ?? supabaseEnvFile)
 
-  // client_connection_check_interval: when db:migrate is killed, the server would otherwise run
-  // its statement to the end (a long CREATE INDEX: minutes) while holding the migration lock,
-  // and the next db:migrate would wait that long. With it, the server sees within a second
-  // that the client is gone and rolls back (found by test/stress/server/migrate.stress.ts).
-  await db.exec(
-    `set search_path = ${SEARCH_PATH}; set statement_timeout = 0; set client_connection_check_interval = 1000`,
-  )
   await assertVectorAvailable(db)
-  const [free] = await db.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [
+  await assertPrimary(db)
+  // Everything, the lock too, is scoped to the one transaction: nothing outlives it, on any
+  // connection, even one a pooler hands to someone else afterwards.
+  return db.transaction(async (tx) => {
+    // client_connection_check_interval: when db:migrate is killed, the server would otherwise
+    // run its statement to the end (a long CREATE INDEX: minutes) while holding the migration
+    // lock, and the next db:migrate would wait that long. With it, the server sees within a
+    // second that the client is gone and rolls back (test/stress/server/migrate.stress.ts).
+    await tx.exec(
+      `set local search_path = ${SEARCH_PATH}; set local statement_timeout = 0; set local client_connection_check_interval = 1000`,
+    )
+    await takeMigrationLock(tx, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log)
+    await ensureHistoryTables(tx)
+    const env = await applyEnvironment(tx, environment)
+    const { pending, alreadyApplied, adopted } = await pendingMigrations(tx, files, log)
+    const applied: MigrateSummary['applied'] = []
+    for (const file of pending) {
+      const t0 = performance.now()
+      await applyMigration(tx, file)
+      applied.push({ name: file.name, ms: Math.round(performance.now() - t0) })
+    }
+    const fn = await applyRepeatable(tx, functions, applied.length > 0)
+    return {
+      environment: env,
+      applied,
+      alreadyApplied,
+      adopted,
+      functions: fn,
+      ms: Math.round(performance.now() - started),
+    }
+  })
+}
+
+const DEFAULT_LOCK_WAIT_MS = 10 * 60_000
+
+/**
+ * The migration lock, transaction-scoped. When another db:migrate holds it, waits up to
+ * `waitMs`, then fails naming the session that holds it.
+ */
+async function takeMigrationLock(tx: SqlRunner, waitMs: number, log: (line: string) => void) {
+  const [free] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [
     LOCK_KEY,
   ])
-  if (!free?.ok) {
-    log('another db:migrate is running on this database: waiting for it to finish')
-    await db.query('select pg_advisory_lock($1)', [LOCK_KEY])
-  }
+  if (free?.ok) return
+  log('another db:migrate is running on this database: waiting for it to finish')
+  await tx.exec(`set local lock_timeout = ${Math.round(waitMs)}`)
   try {
-    return await db.transaction(async (tx) => {
-      await ensureHistoryTables(tx)
-      const env = await applyEnvironment(tx, environment)
-      const { pending, alreadyApplied, adopted } = await pendingMigrations(tx, files, log)
-      const applied: MigrateSummary['applied'] = []
-      for (const file of pending) {
-        const t0 = performance.now()
-        await applyMigration(tx, file)
-        applied.push({ name: file.name, ms: Math.round(performance.now() - t0) })
-      }
-      const fn = await applyRepeatable(tx, functions, applied.length > 0)
-      return {
-        environment: env,
-        applied,
-        alreadyApplied,
-        adopted,
-        functions: fn,
-        ms: Math.round(performance.now() - started),
-      }
-    })
+    await tx.exec('savepoint migration_lock')
+    await tx.query('select pg_advisory_xact_lock($1)', [LOCK_KEY])
+    await tx.exec('release savepoint migration_lock')
+  } catch (error) {
+    if ((error as { code?: string }).code !== '55P03') throw error
+    await tx.exec('rollback to savepoint migration_lock')
+    throw new MigrationError(
+      `the migration lock is still held after ${Math.round(waitMs / 1000)} s by ${await lockHolder(tx)}: wait for it, or end that session (select pg_terminate_backend(pid)); nothing was changed`,
+    )
   } finally {
-    await db.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {})
+    // The migrations' own statements get no lock wait limit from here.
+    await tx.exec('set local lock_timeout = 0').catch(() => {})
+  }
+}
+
+async function lockHolder(tx: SqlRunner): Promise<string> {
+  const key = BigInt(LOCK_KEY)
+  const [row] = await tx.query<{ who: string }>(
+    `select format('pid %s (%s, user %s, from %s, %s since %s)', a.pid,
+        coalesce(nullif(a.application_name, ''), 'no application_name'), a.usename,
+        coalesce(host(a.client_addr), 'local socket'), a.state,
+        to_char(coalesce(a.xact_start, a.backend_start), 'YYYY-MM-DD HH24:MI:SS TZ')) as who
+      from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2
+      limit 1`,
+    [Number(key >> 32n), Number(key & 0xffffffffn)],
+  )
+  return row?.who ?? 'a session that has just ended'
+}
+
+/** Migrations change the primary; a standby (hot or not) would refuse them statement by statement. */
+export async function assertPrimary(db: SqlRunner) {
+  const [row] = await db.query<{ standby: boolean }>('select pg_is_in_recovery() as standby')
+  if (row?.standby) {
+    throw new MigrationError(
+      'this server is a read-only standby (pg_is_in_recovery() is true): run against the primary',
+    )
   }
 }
 

@@ -3,9 +3,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import postgres from 'postgres'
-import { type DatabaseUrl, parseDatabaseUrl } from '../db/database-url'
-import { defaultDataDir, repoRoot } from '../db/env'
-import { ConnectionError } from '../errors/errors'
+import { type DatabaseUrl, parseDatabaseUrl, transactionPoolerReason } from '../db/database-url'
+import { defaultDataDir, readEnv, repoRoot } from '../db/env'
+import { ConfigError, ConnectionError } from '../errors/errors'
 import { pgliteRunner, postgresRunner, type SqlRunner } from './sql-runner'
 
 export type Target = {
@@ -16,7 +16,13 @@ export type Target = {
   close(): Promise<void>
 }
 
-export type TargetOptions = { url?: string; dataDir?: string; connectTimeoutSeconds?: number }
+export type TargetOptions = {
+  url?: string
+  dataDir?: string
+  connectTimeoutSeconds?: number
+  /** Names the tool in the refusal of a transaction pooler. Default `db:migrate`. */
+  tool?: string
+}
 
 export async function openTarget(options: TargetOptions): Promise<Target> {
   if (options.url) return openServer(parseDatabaseUrl(options.url), options)
@@ -39,12 +45,22 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
 }
 
 async function openServer(url: DatabaseUrl, options: TargetOptions): Promise<Target> {
-  // One connection: the migration lock is held by a session.
-  const sql = postgres(url.url, {
+  const tool = options.tool ?? 'db:migrate'
+  const said = transactionPoolerReason(url, { env: readEnv().DB_TRANSACTION_POOLER })
+  if (said) throw poolerRefusal(tool, url, `${said}, which keeps no session`)
+  const connect = { connect_timeout: options.connectTimeoutSeconds ?? 10, onnotice: () => {} }
+  try {
+    if (await sharesServerConnections(url, connect)) {
+      throw poolerRefusal(tool, url, 'its connections share server sessions (a transaction pooler)')
+    }
+  } catch (error) {
+    throw connectionError(error, url)
+  }
+  // One connection, so the work holds one session from start to end.
+  const sql = postgres(url.driverUrl, {
     max: 1,
-    connect_timeout: options.connectTimeoutSeconds ?? 10,
-    onnotice: () => {},
-    connection: { application_name: '@app/db migrate' },
+    ...connect,
+    connection: { application_name: `@app/db ${tool.replace(/^db:/, '')}` },
   })
   const close = () => sql.end({ timeout: 5 })
   try {
@@ -56,9 +72,43 @@ async function openServer(url: DatabaseUrl, options: TargetOptions): Promise<Tar
   return { runner: postgresRunner(sql), label: `server ${url.masked}`, kind: 'server', close }
 }
 
+function poolerRefusal(tool: string, url: DatabaseUrl, why: string) {
+  return new ConfigError(
+    `${tool} needs a session of its own, which ${url.masked} cannot give: ${why}. Use the direct connection or the session pooler (Supabase: port 5432)`,
+  )
+}
+
+/**
+ * Detects a transaction pooler that nobody declared: two connections, asked in turn for their
+ * server process. Direct (or through a session pooler) each keeps its own process; through a
+ * transaction pooler they take turns on the same one, or one changes between statements.
+ * Unprepared statements: a prepared one is what hangs behind such a pooler.
+ */
+async function sharesServerConnections(
+  url: DatabaseUrl,
+  connect: { connect_timeout: number; onnotice: () => void },
+): Promise<boolean> {
+  const open = () =>
+    postgres(url.driverUrl, {
+      max: 1,
+      prepare: false,
+      ...connect,
+      connection: { application_name: '@app/db session probe' },
+    })
+  const [a, b] = [open(), open()]
+  try {
+    const pid = async (c: postgres.Sql) =>
+      Number((await c.unsafe<{ pid: number }[]>('select pg_backend_pid() as pid'))[0]?.pid)
+    const [a1, b1, a2, b2] = [await pid(a), await pid(b), await pid(a), await pid(b)]
+    return a1 !== a2 || b1 !== b2 || a1 === b1
+  } finally {
+    await Promise.all([a.end({ timeout: 1 }), b.end({ timeout: 1 })])
+  }
+}
+
 /** Turns a driver's connection failure into one line that says what to do. */
 export function connectionError(error: unknown, url: DatabaseUrl): Error {
-  if (error instanceof ConnectionError) return error
+  if (error instanceof ConnectionError || error instanceof ConfigError) return error
   const e = error as { code?: string; message?: string }
   const where = `${url.host}:${url.port}`
   switch (e.code) {

@@ -35,7 +35,7 @@ describe('db:migrate --env', () => {
     )
     const result = await runScript('migrate', ['--env', name], {}, 30_000)
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/^error: DATABASE_URL uses port 6543.*port 5432/)
+    expect(result.stderr).toMatch(/^error: db:migrate needs a session.*port 6543.*port 5432/)
     expect(result.stderr + result.stdout).not.toContain('s3cret')
   })
 

@@ -40,7 +40,7 @@ export function privatePostgresUnsupported(): string | undefined {
 
 const binDir = () => binDirs.find((dir) => existsSync(join(dir, 'pg_ctl')))
 
-async function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready))
   const address = server.address()
@@ -57,7 +57,16 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) }
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export type PrivatePostgresOptions = {
+  /** A hot standby of this server, streaming from it (pg_basebackup -R), instead of initdb. */
+  standbyOf?: PrivatePostgres
+  /** Durable commits (the default here is synchronous_commit=off, for speed). */
+  durable?: boolean
+}
+
+export async function startPrivatePostgres(
+  settings: PrivatePostgresOptions = {},
+): Promise<PrivatePostgres> {
   const unsupported = privatePostgresUnsupported()
   if (unsupported) throw new Error(`cannot start a private PostgreSQL: ${unsupported}`)
   const bin = binDir() as string
@@ -74,7 +83,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     `-k ${root}`,
     `-c listen_addresses=127.0.0.1`,
     '-c fsync=off',
-    '-c synchronous_commit=off',
+    `-c synchronous_commit=${settings.durable ? 'on' : 'off'}`,
     '-c full_page_writes=off',
     '-c max_connections=50',
   ].join(' ')
@@ -104,19 +113,25 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     rmSync(root, { recursive: true, force: true })
   }
   try {
-    await asPostgres('initdb', [
-      '-D',
-      data,
-      '-U',
-      'postgres',
-      '-A',
-      'trust',
-      '-E',
-      'UTF8',
-      '--locale=C.UTF-8',
-      '--no-sync',
-      '--no-instructions',
-    ])
+    if (settings.standbyOf) {
+      await asPostgres('pg_basebackup', [
+        ...['-h', '127.0.0.1', '-p', String(settings.standbyOf.port), '-U', 'postgres'],
+        ...['-D', data, '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast'],
+      ])
+    } else
+      await asPostgres('initdb', [
+        '-D',
+        data,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+        '--no-instructions',
+      ])
     await ctl(['-o', options, 'start'])
   } catch (error) {
     await remove()

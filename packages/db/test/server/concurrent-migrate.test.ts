@@ -1,5 +1,6 @@
 // Several db:migrate processes on one empty server database (the server lane only: an
 // embedded database belongs to one process).
+import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
 import { readEnv } from '../../src/db/env'
 import { readMigrations } from '../../src/migrations/files'
@@ -31,6 +32,67 @@ describe('concurrent db:migrate on one empty server database', () => {
       expect(counts).toHaveLength(readMigrations().length)
       expect(counts.every((c) => c.n === 1)).toBe(true)
     } finally {
+      await dropDatabase(base, name)
+    }
+  })
+
+  it('waits for the lock only so long, then names who holds it, changing nothing', async () => {
+    const base = readEnv().TEST_DATABASE_URL as string
+    const name = `app_db_lockwait_${process.pid}_${Date.now().toString(36)}`
+    await withAdmin(base, (sql) => sql.unsafe(`create database "${name}"`))
+    const url = adminUrl(base, name)
+    // Another migration in progress: a transaction holding the migration lock.
+    const holder = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      connection: { application_name: 'a long migration' },
+    })
+    let release = () => {}
+    const released = new Promise<void>((done) => {
+      release = done
+    })
+    try {
+      let locked = () => {}
+      const isLocked = new Promise<void>((done) => {
+        locked = done
+      })
+      const held = holder.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(7368212023)`
+        locked()
+        await released
+      })
+      await isLocked
+      const run = await runScript('migrate', [], {
+        DATABASE_URL: url,
+        DB_MIGRATE_LOCK_WAIT_MS: '500',
+      })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/waiting for it to finish/)
+      expect(run.stderr).toMatch(
+        /^error: the migration lock is still held after \d+ s by pid \d+ \(a long migration, user \w+, .*nothing was changed/,
+      )
+      const [tables] = await withAdmin(
+        url,
+        (sql) =>
+          sql<
+            { n: number }[]
+          >`select count(*)::int as n from pg_tables where schemaname = 'public'`,
+      )
+      expect(tables?.n).toBe(0)
+      release()
+      await held
+      // Once the holder's transaction ends, the next run goes through, and leaves no lock behind.
+      const next = await runScript('migrate', [], { DATABASE_URL: url })
+      expect(next, next.stderr).toMatchObject({ code: 0, stderr: '' })
+      const locks = await withAdmin(
+        url,
+        (sql) =>
+          sql<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory'`,
+      )
+      expect(locks[0]?.n).toBe(0)
+    } finally {
+      release()
+      await holder.end({ timeout: 5 })
       await dropDatabase(base, name)
     }
   })

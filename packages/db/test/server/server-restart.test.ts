@@ -13,6 +13,7 @@ import { sendMessage } from '../../src/queries'
 import { chatRooms, userChats } from '../../src/schema'
 import { asUser, createTestUser, type TestUser } from '../../src/testing'
 import { lane } from '../lanes'
+import { skipWithout } from '../reliability/prerequisites'
 import {
   type PrivatePostgres,
   privatePostgresUnsupported,
@@ -71,10 +72,7 @@ const inFlight: InFlight[] = [
 ]
 
 const POOL = 4
-const unsupported = privatePostgresUnsupported()
-if (unsupported) {
-  console.warn(`server restart tests skipped: ${unsupported}`)
-}
+const unsupported = skipWithout('server restart tests', privatePostgresUnsupported())
 
 let pg: PrivatePostgres
 let db: Db
