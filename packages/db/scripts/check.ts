@@ -1,4 +1,4 @@
-// pnpm db:check [--schema <file>] [--migrations <dir>] [--seed-sql <file>]
+// pnpm db:check [--schema <file>] [--migrations <dir>] [--seed-sql <file>] [--supabase-types <file>]
 // 1. Destructive changes: a migration that drops a table, a column, a policy or an enum value,
 //    changes a column type or adds NOT NULL without a default carries `-- allow-destructive:
 //    <reason>` (scripts/destructive-guard.ts). `--migrations` points this step at another folder.
@@ -25,6 +25,7 @@ import { functionsNotCaptured } from '../src/migrations/functions-capture'
 import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql'
 import { parseArgs, run } from './cli'
 import { findDestructiveChanges } from './destructive-guard'
+import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // The package's own drizzle-kit (linked by pnpm): its CLI is not an importable export.
@@ -46,6 +47,7 @@ run(async () => {
       schema: { type: 'string' },
       migrations: { type: 'string' },
       'seed-sql': { type: 'string' },
+      'supabase-types': { type: 'string' },
     },
   })
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
@@ -117,4 +119,12 @@ run(async () => {
   } finally {
     rmSync(scratch, { recursive: true, force: true })
   }
+  const types = await supabaseTypesOfMigrations(values.migrations ? guarded : undefined)
+  const typesPath = values['supabase-types'] ? resolve(values['supabase-types']) : supabaseTypesFile
+  if (!existsSync(typesPath) || readFileSync(typesPath, 'utf8') !== types) {
+    throw new Error(
+      `${relative(process.cwd(), typesPath)} is not the Database type the migrations give: run pnpm db:types`,
+    )
+  }
+  console.log("db:check: the supabase-js Database type is the migrations' own")
 })

@@ -187,3 +187,33 @@ for each row execute function public.handle_new_user();
 -- transactions; rls() sets the same per transaction (SET ROLE does not read role settings).
 alter role anon set idle_in_transaction_session_timeout = '60s';
 alter role authenticated set idle_in_transaction_session_timeout = '60s';
+
+-- For supabase-js (`supabase.rpc('match_my_embeddings', { query_embedding, match_count })`): the
+-- caller's nearest embeddings. SECURITY INVOKER, so the embeddings policies decide what it sees
+-- (a user's own rows; nothing for anyone else), with searchEmbeddings()'s HNSW settings: the
+-- index plan pinned, iterative scan while RLS filters candidates out, then exact re-ordering.
+create or replace function public.match_my_embeddings(
+  query_embedding extensions.vector(1536),
+  match_count integer default 10
+)
+returns table (id integer, content text, distance double precision)
+language sql
+stable
+security invoker
+set search_path = ''
+set hnsw.ef_search = 100
+set hnsw.iterative_scan = relaxed_order
+set enable_seqscan = off
+as $$
+  select n.id, n.content, n.distance
+  from (
+    select e.id, e.content, e.embedding operator(extensions.<=>) query_embedding as distance
+    from public.embeddings e
+    order by e.embedding operator(extensions.<=>) query_embedding
+    limit least(greatest(coalesce(match_count, 10), 1), 100)
+  ) n
+  order by n.distance, n.id
+$$;
+revoke all on function public.match_my_embeddings(extensions.vector, integer) from public, anon;
+grant execute on function public.match_my_embeddings(extensions.vector, integer) to authenticated,
+  service_role;

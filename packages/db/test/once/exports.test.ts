@@ -46,6 +46,8 @@ const documented: Record<string, string[]> = {
   ],
   './queries': ['listMessages', 'sendMessage', 'inviteMember', 'upsertEmbedding', 'copyEmbeddings'],
   './testing': ['createTestUser', 'asUser', 'asAnon', 'asServiceRole', 'createTestDb'],
+  // Types only: the supabase-js Database type.
+  './supabase': [],
 }
 
 describe('@app/db exports map', () => {

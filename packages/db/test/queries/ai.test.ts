@@ -228,4 +228,60 @@ describe(`copyEmbeddings (${lane})`, () => {
       await expect(copyEmbeddings(t.db, [])).rejects.toThrow(/server lane/)
     })
   }
+
+  describe('match_my_embeddings(), the RPC supabase-js calls', () => {
+    const rpc = (query: number[], k = K) =>
+      sql`select id, content, distance from public.match_my_embeddings(${JSON.stringify(query)}::extensions.vector, ${k})`
+    let dave: TestUser
+    let eve: TestUser
+    const OWN = 40
+    beforeAll(async () => {
+      dave = await createTestUser(t.db)
+      eve = await createTestUser(t.db)
+      const rows = corpus
+        .slice(0, OWN)
+        .map((embedding, i) => ({ userId: dave.id, content: `dave ${i}`, embedding }))
+      expect(await insertEmbeddings(t.db, { rows })).toBe(OWN)
+    })
+
+    it("returns the caller's own nearest rows, as an exact search ranks them", async () => {
+      let hits = 0
+      for (const query of queries) {
+        const rows = await asUser(t.db, dave, (tx) =>
+          executeRows<{ content: string; distance: number }>(tx, rpc(query)),
+        )
+        expect(rows).toHaveLength(K)
+        const exact = corpus
+          .slice(0, OWN)
+          .map((v, i) => ({ content: `dave ${i}`, distance: cosineDistance(query, v) }))
+          .sort((x, y) => x.distance - y.distance)
+          .slice(0, K)
+          .map((r) => r.content)
+        for (const row of rows) {
+          expect(row.content).toMatch(/^dave \d+$/)
+          if (exact.includes(row.content)) hits++
+        }
+        const distances = rows.map((r) => Number(r.distance))
+        expect(distances).toEqual([...distances].sort((x, y) => x - y))
+      }
+      expect(hits / (queries.length * K)).toBeGreaterThanOrEqual(0.9)
+    })
+
+    it('gives a user with no rows nothing, and refuses anon', async () => {
+      const query = queries[0] as number[]
+      expect(await asUser(t.db, eve, (tx) => executeRows(tx, rpc(query)))).toEqual([])
+      await expect(t.db.rls({ role: 'anon' }, (tx) => executeRows(tx, rpc(query)))).rejects.toThrow(
+        /permission denied for function match_my_embeddings/,
+      )
+    })
+
+    it('is SECURITY INVOKER with a fixed, empty search_path', async () => {
+      const [fn] = await t.sql.query<{ definer: boolean; config: string[] }>(
+        `select prosecdef as definer, proconfig as config from pg_proc
+          where oid = 'public.match_my_embeddings(extensions.vector, integer)'::regprocedure`,
+      )
+      expect(fn?.definer).toBe(false)
+      expect(fn?.config).toContain('search_path=""')
+    })
+  })
 })
