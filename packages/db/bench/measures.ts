@@ -4,23 +4,23 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import postgres from 'postgres'
-import { executeRows } from '../src/db/client'
+import { executeRows } from '../src/db/client.ts'
 import {
   COPY_HEADER,
   COPY_TRAILER,
   type CopyEmbeddingRow,
   copyEmbeddings,
   encodeCopyRow,
-} from '../src/domains/ai/copy'
-import { searchEmbeddings, similarForUser } from '../src/domains/ai/queries'
-import { listMessages, sendMessage } from '../src/domains/chat/queries'
-import { migrate } from '../src/migrations/migrate'
-import { openTarget } from '../src/migrations/target'
-import { messages } from '../src/schema'
-import { type Comparison, compare, progress, stats, time } from './harness'
-import type { BenchDb, BenchScale } from './setup'
-import { databaseUrl } from './setup'
-import { clusteredSource, QUERY_OFFSET } from './vectors'
+} from '../src/domains/ai/copy.ts'
+import { searchEmbeddings, similarForUser } from '../src/domains/ai/queries.ts'
+import { listMessages, sendMessage } from '../src/domains/chat/queries.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { messages } from '../src/schema.ts'
+import { type Comparison, compare, progress, stats, time } from './harness.ts'
+import type { BenchDb, BenchScale } from './setup.ts'
+import { databaseUrl } from './setup.ts'
+import { clusteredSource, QUERY_OFFSET } from './vectors.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -366,7 +366,7 @@ export async function ingest(adminUrl: string, s: BenchScale): Promise<Row[]> {
   const target = await openTarget({ url })
   await migrate(target.runner)
   await target.close()
-  const { createDb } = await import('../src/db/client')
+  const { createDb } = await import('../src/db/client.ts')
   const db = createDb({ url, maxConnections: 2 })
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   try {

@@ -6,10 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { run } from '../scripts/cli'
-import { readEnv, repoRoot } from '../src/db/env'
-import { embeddedLane } from './embedded'
-import { progress } from './harness'
+import { run } from '../scripts/cli.ts'
+import { readEnv, repoRoot } from '../src/db/env.ts'
+import { embeddedLane } from './embedded.ts'
+import { progress } from './harness.ts'
 import {
   fixtures,
   ingest,
@@ -18,8 +18,8 @@ import {
   type Row,
   rowLevelSecurity,
   vectorSearch,
-} from './measures'
-import { type BenchDb, openBenchDb, scales } from './setup'
+} from './measures.ts'
+import { type BenchDb, openBenchDb, scales } from './setup.ts'
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`)
 

@@ -2,14 +2,14 @@
 // at the chosen scale, and loaded with clustered vectors. Kept between runs (seeding a million
 // messages takes minutes) and rebuilt when its scale or the migrations differ, or with --fresh.
 import postgres from 'postgres'
-import { createDb, type Db } from '../src/db/client'
-import { copyEmbeddings } from '../src/domains/ai/copy'
-import { readMigrations } from '../src/migrations/files'
-import { migrate } from '../src/migrations/migrate'
-import { openTarget } from '../src/migrations/target'
-import { seed } from '../src/seed'
-import { progress, time } from './harness'
-import { clusteredSource } from './vectors'
+import { createDb, type Db } from '../src/db/client.ts'
+import { copyEmbeddings } from '../src/domains/ai/copy.ts'
+import { readMigrations } from '../src/migrations/files.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { seed } from '../src/seed/index.ts'
+import { progress, time } from './harness.ts'
+import { clusteredSource } from './vectors.ts'
 
 export type BenchScale = {
   name: 'quick' | 'default'

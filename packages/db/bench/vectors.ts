@@ -1,7 +1,7 @@
 // Clustered unit vectors, generated on demand from their index: the same vector for the same
 // index on every run, without holding 100k × 1536 numbers in memory.
-import { EMBEDDING_DIMENSIONS } from '../src/domains/ai/embeddings'
-import { createRng, unitVector } from '../src/seed'
+import { EMBEDDING_DIMENSIONS } from '../src/domains/ai/embeddings.ts'
+import { createRng, unitVector } from '../src/seed/index.ts'
 
 export function clusteredSource(clusters: number, seed = 7, spread = 0.6) {
   const centres = Array.from({ length: clusters }, (_, c) =>

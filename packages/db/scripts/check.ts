@@ -20,12 +20,12 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { functionsFile, migrationsDir } from '../src/migrations/files'
-import { functionsNotCaptured } from '../src/migrations/functions-capture'
-import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql'
-import { parseArgs, run } from './cli'
-import { findDestructiveChanges } from './destructive-guard'
-import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types'
+import { functionsFile, migrationsDir } from '../src/migrations/files.ts'
+import { functionsNotCaptured } from '../src/migrations/functions-capture.ts'
+import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql.ts'
+import { parseArgs, run } from './cli.ts'
+import { findDestructiveChanges } from './destructive-guard.ts'
+import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // The package's own drizzle-kit (linked by pnpm): its CLI is not an importable export.
@@ -89,7 +89,7 @@ run(async () => {
     const out = join(scratch, 'migrations')
     cpSync(migrationsDir, out, { recursive: true })
     const config = join(scratch, 'drizzle.config.json')
-    const base = (await import('../drizzle.config')).default
+    const base = (await import('../drizzle.config.ts')).default
     // drizzle-kit reads `out` relative to the working directory, even an absolute one.
     writeFileSync(config, JSON.stringify({ ...base, schema, out: relative(packageDir, out) }))
     const before = new Set(readdirSync(out))

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
-import { repoRoot } from '../src/db/env'
-import { SEARCH_PATH } from '../src/db/search-path'
-import { ConfigError } from '../src/errors/errors'
+import { repoRoot } from '../src/db/env.ts'
+import { SEARCH_PATH } from '../src/db/search-path.ts'
+import { ConfigError } from '../src/errors/errors.ts'
 
 export type EmbeddedServer = {
   /** postgres:// URL of the server (user postgres; PGlite asks for no password). */

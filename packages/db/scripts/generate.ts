@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { functionsFile, migrationsDir, readScript } from '../src/migrations/files'
-import { captureText, functionsNotCaptured } from '../src/migrations/functions-capture'
-import { run } from './cli'
+import { functionsFile, migrationsDir, readScript } from '../src/migrations/files.ts'
+import { captureText, functionsNotCaptured } from '../src/migrations/functions-capture.ts'
+import { run } from './cli.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const kit = join(packageDir, 'node_modules/drizzle-kit/bin.cjs')

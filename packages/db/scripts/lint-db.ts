@@ -1,11 +1,11 @@
 // pnpm db:lint: the security lints (src/lints) against DATABASE_URL or the embedded database.
 // Exit 1 when any ERROR or WARN is found.
 
-import { lockDataDir } from '../src/db/data-dir-lock'
-import { defaultDataDir, readEnv } from '../src/db/env'
-import { runSecurityLints } from '../src/lints/security-lints'
-import { openTarget } from '../src/migrations/target'
-import { run } from './cli'
+import { lockDataDir } from '../src/db/data-dir-lock.ts'
+import { defaultDataDir, readEnv } from '../src/db/env.ts'
+import { runSecurityLints } from '../src/lints/security-lints.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { run } from './cli.ts'
 
 run(async () => {
   const env = readEnv()

@@ -3,11 +3,11 @@
 // to DATABASE_URL, or to the embedded database when it is not set. --migrations-folder reads
 // another folder than supabase/migrations (the reliability tests use scratch copies).
 
-import { lockDataDir } from '../src/db/data-dir-lock'
-import { defaultDataDir, readEnv } from '../src/db/env'
-import { migrate } from '../src/migrations/migrate'
-import { openTarget } from '../src/migrations/target'
-import { parseArgs, run } from './cli'
+import { lockDataDir } from '../src/db/data-dir-lock.ts'
+import { defaultDataDir, readEnv } from '../src/db/env.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { parseArgs, run } from './cli.ts'
 
 run(async () => {
   const { values } = parseArgs({

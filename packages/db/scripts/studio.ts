@@ -14,20 +14,20 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
-import { lockDataDir } from '../src/db/data-dir-lock'
-import { parseDatabaseUrl, transactionPoolerReason } from '../src/db/database-url'
-import { defaultDataDir, readEnv } from '../src/db/env'
-import { ConfigError } from '../src/errors/errors'
-import { connectionError } from '../src/migrations/target'
-import { parseArgs, run } from './cli'
+import { lockDataDir } from '../src/db/data-dir-lock.ts'
+import { parseDatabaseUrl, transactionPoolerReason } from '../src/db/database-url.ts'
+import { defaultDataDir, readEnv } from '../src/db/env.ts'
+import { ConfigError } from '../src/errors/errors.ts'
+import { connectionError } from '../src/migrations/target.ts'
+import { parseArgs, run } from './cli.ts'
 import {
   assertPortFree,
   type EmbeddedServer,
   embeddedLabel,
   serveEmbedded,
-} from './embedded-server'
-import { stopSignal } from './signals'
-import { DEFAULT_STUDIO_PORT, parsePortFlag, readToolEnv } from './tool-env'
+} from './embedded-server.ts'
+import { stopSignal } from './signals.ts'
+import { DEFAULT_STUDIO_PORT, parsePortFlag, readToolEnv } from './tool-env.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // The package's own drizzle-kit (linked by pnpm): its CLI is not an importable export.
@@ -76,7 +76,7 @@ run(async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'app-db-studio-'))
     cleanup.push(() => rmSync(scratch, { recursive: true, force: true }))
     const config = join(scratch, 'drizzle.config.json')
-    const base = (await import('../drizzle.config')).default
+    const base = (await import('../drizzle.config.ts')).default
     // Paths in the config (schema, out) are relative to the package: drizzle-kit runs there.
     writeFileSync(config, JSON.stringify({ ...base, dbCredentials: { url } }), { mode: 0o600 })
 

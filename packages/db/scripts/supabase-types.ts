@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import { ConfigError } from '../src/errors/errors'
-import { migrate } from '../src/migrations/migrate'
-import { pgliteRunner } from '../src/migrations/sql-runner'
-import { serveEmbedded } from './embedded-server'
+import { ConfigError } from '../src/errors/errors.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { pgliteRunner } from '../src/migrations/sql-runner.ts'
+import { serveEmbedded } from './embedded-server.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const supabaseTypesFile = join(packageDir, 'src/supabase/database.types.ts')

@@ -1,8 +1,8 @@
 // The ports of db:dev and db:studio: their defaults, and the --port flag. The variables
 // themselves are read, like every setting, by src/db/env.ts.
 import { z } from 'zod'
-import { type Env, readEnv } from '../src/db/env'
-import { ConfigError } from '../src/errors/errors'
+import { type Env, readEnv } from '../src/db/env.ts'
+import { ConfigError } from '../src/errors/errors.ts'
 
 /** db:dev's port when DB_DEV_PORT is not set: near Supabase local's 54322, rarely taken. */
 export const DEFAULT_DEV_PORT = 54329

@@ -4,14 +4,14 @@
 // with the repo's migrations. db:check fails when the committed file is not what they give.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
-import { parseDatabaseUrl } from '../src/db/database-url'
-import { readEnv } from '../src/db/env'
-import { parseArgs, run } from './cli'
+import { parseDatabaseUrl } from '../src/db/database-url.ts'
+import { readEnv } from '../src/db/env.ts'
+import { parseArgs, run } from './cli.ts'
 import {
   generateSupabaseTypes,
   supabaseTypesFile,
   supabaseTypesOfMigrations,
-} from './supabase-types'
+} from './supabase-types.ts'
 
 run(async () => {
   const { values } = parseArgs({ options: { env: { type: 'string' } } })

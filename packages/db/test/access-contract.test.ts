@@ -7,9 +7,9 @@
 import { getTableName, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/db/client'
-import { readScript, supabaseEnvFile } from '../src/migrations/files'
-import * as schema from '../src/schema'
+import { executeRows } from '../src/db/client.ts'
+import { readScript, supabaseEnvFile } from '../src/migrations/files.ts'
+import * as schema from '../src/schema.ts'
 import {
   type AccessContract,
   accessGrantsSql,
@@ -17,9 +17,9 @@ import {
   serverOwnedArguments,
   serverOwnedTriggersSql,
   sqlColumnName,
-} from '../src/schema-kit/access'
-import { asUser, createTestUser } from '../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+} from '../src/schema-kit/access.ts'
+import { asUser, createTestUser } from '../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 const isContract = (v: unknown): v is AccessContract =>
   typeof v === 'object' && v !== null && 'serverOwned' in v && 'updatable' in v && 'table' in v

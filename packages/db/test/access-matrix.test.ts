@@ -615,9 +615,9 @@ const escalations: {
 
 import { sql as rawSql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows, type JwtClaims } from '../src/db/client'
-import { pgErrorInfo } from '../src/errors/pg-error'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { executeRows, type JwtClaims } from '../src/db/client.ts'
+import { pgErrorInfo } from '../src/errors/pg-error.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 let t: TestDatabase
 const ids: Record<string, string> = {}

@@ -1,9 +1,9 @@
 // The auth hook: every insert into auth.users gets a valid, unique general_users row, whatever
 // the sign-up metadata holds. A failing hook would block every sign-up on Supabase.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pgErrorInfo } from '../src/errors'
-import { createTestUser } from '../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { pgErrorInfo } from '../src/errors/index.ts'
+import { createTestUser } from '../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 type Signup = { case: string; email: string | null; metadata: unknown }
 

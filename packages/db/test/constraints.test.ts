@@ -2,9 +2,9 @@
 // The spec is the table below; valid rows for each table are made first, so each case differs
 // from a valid write only in the one value under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertValidRows, VALID_PAIR_KEY, VALID_USER } from './fixtures/valid-rows'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
-import { pgRejects } from './pg'
+import { insertValidRows, VALID_PAIR_KEY, VALID_USER } from './fixtures/valid-rows.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
+import { pgRejects } from './pg.ts'
 
 type Case = { rule: string; sql: string; code: string; constraint?: string }
 

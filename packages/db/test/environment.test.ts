@@ -1,14 +1,14 @@
 // The Supabase-shaped environment on both lanes: auth.uid(), roles, RLS bypass, idempotency.
 import { type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/db/client'
-import { ConfigError } from '../src/errors/errors'
-import { readScript, supabaseEnvFile } from '../src/migrations/files'
-import { migrate } from '../src/migrations/migrate'
-import { addresses, generalUsers } from '../src/schema'
-import { createTestUser } from '../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
-import { catalogFingerprint } from './reliability/fingerprint'
+import { executeRows } from '../src/db/client.ts'
+import { ConfigError } from '../src/errors/errors.ts'
+import { readScript, supabaseEnvFile } from '../src/migrations/files.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { addresses, generalUsers } from '../src/schema.ts'
+import { createTestUser } from '../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
+import { catalogFingerprint } from './reliability/fingerprint.ts'
 
 let t: TestDatabase
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb } from '../src/db/client'
+import { createDb } from '../src/db/client.ts'
 import {
   ConnectionError,
   mapErrors,
@@ -14,12 +14,12 @@ import {
   ReadOnlyError,
   TimeoutError,
   ValidationError,
-} from '../src/errors'
-import { createGroupRoom, listMyRooms, openPrivateRoom, sendMessage } from '../src/queries'
-import { addresses, userChats } from '../src/schema'
-import { asUser, createTestUser, type TestUser } from '../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
-import { adminUrl, withAdmin } from './server-admin'
+} from '../src/errors/index.ts'
+import { createGroupRoom, listMyRooms, openPrivateRoom, sendMessage } from '../src/queries.ts'
+import { addresses, userChats } from '../src/schema.ts'
+import { asUser, createTestUser, type TestUser } from '../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
+import { adminUrl, withAdmin } from './server-admin.ts'
 
 let t: TestDatabase
 let alice: TestUser

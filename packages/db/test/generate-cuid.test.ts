@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 let t: TestDatabase
 beforeAll(async () => {

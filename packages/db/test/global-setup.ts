@@ -7,11 +7,11 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import type { TestProject } from 'vitest/node'
-import { readEnv } from '../src/db/env'
-import { migrate } from '../src/migrations/migrate'
-import { pgliteRunner } from '../src/migrations/sql-runner'
-import { openTarget } from '../src/migrations/target'
-import { adminUrl, dropDatabase, withAdmin } from './server-admin'
+import { readEnv } from '../src/db/env.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { pgliteRunner } from '../src/migrations/sql-runner.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { adminUrl, dropDatabase, withAdmin } from './server-admin.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {

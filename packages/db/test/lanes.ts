@@ -4,10 +4,10 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
 import { inject, it } from 'vitest'
-import { createDb, type Db } from '../src/db/client'
-import { readEnv } from '../src/db/env'
-import { pgliteRunner, postgresRunner, type SqlRunner } from '../src/migrations/sql-runner'
-import { adminUrl, cloneDatabase, dropDatabase } from './server-admin'
+import { createDb, type Db } from '../src/db/client.ts'
+import { readEnv } from '../src/db/env.ts'
+import { pgliteRunner, postgresRunner, type SqlRunner } from '../src/migrations/sql-runner.ts'
+import { adminUrl, cloneDatabase, dropDatabase } from './server-admin.ts'
 
 export const lane = inject('lane')
 

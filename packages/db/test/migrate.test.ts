@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrationsDir } from '../src/migrations/files'
-import { migrate } from '../src/migrations/migrate'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { migrationsDir } from '../src/migrations/files.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 let t: TestDatabase
 let scratch: string

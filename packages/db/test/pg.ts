@@ -1,6 +1,6 @@
 // Assertions on what Postgres rejects, the same on both lanes.
 import { expect } from 'vitest'
-import { type PgErrorInfo, pgErrorInfo } from '../src/errors/pg-error'
+import { type PgErrorInfo, pgErrorInfo } from '../src/errors/pg-error.ts'
 
 /** Awaits `work`, expects it to fail with a Postgres error, and returns that error. */
 export async function pgRejects(work: Promise<unknown>): Promise<PgErrorInfo> {

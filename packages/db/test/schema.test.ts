@@ -1,9 +1,9 @@
 // The migrated schema: what db:migrate must leave on an empty database, read from the catalogs.
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chatRooms, generalUsers, messages, userChats } from '../src/schema'
-import { createTestUser } from '../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { chatRooms, generalUsers, messages, userChats } from '../src/schema.ts'
+import { createTestUser } from '../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 const tables = [
   'addresses',

@@ -1,8 +1,8 @@
 // The security lints: zero ERROR/WARN on the migrated schema, and each lint proven able to
 // fire by planting its violation (in a transaction that is rolled back).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runSecurityLints, securityLints } from '../src/lints/security-lints'
-import { lane, openTestDatabase, type TestDatabase } from './lanes'
+import { runSecurityLints, securityLints } from '../src/lints/security-lints.ts'
+import { lane, openTestDatabase, type TestDatabase } from './lanes.ts'
 
 /** At least two different violations per lint: each must fire on every one of them. */
 const planted: Record<string, { setup: string; object: RegExp }[]> = {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../src/db/client'
+import { executeRows } from '../src/db/client.ts'
+import { appTables, qualifiedName } from '../src/seed/app-tables.ts'
 import {
   planSeed,
   SeedError,
@@ -13,11 +14,10 @@ import {
   seed,
   seedFingerprint,
   seedSizes,
-} from '../src/seed'
-import { appTables, qualifiedName } from '../src/seed/app-tables'
-import { createTestUser, resetDatabase } from '../src/testing'
-import { openTestDatabase, type TestDatabase } from './lanes'
-import { runScript } from './run-script'
+} from '../src/seed/index.ts'
+import { createTestUser, resetDatabase } from '../src/testing/index.ts'
+import { openTestDatabase, type TestDatabase } from './lanes.ts'
+import { runScript } from './run-script.ts'
 
 let t: TestDatabase
 let first: SeedFingerprint

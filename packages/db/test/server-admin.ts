@@ -1,6 +1,6 @@
 // Creating and dropping the server lane's databases, through the TEST_DATABASE_URL's database.
 import postgres from 'postgres'
-import { SEARCH_PATH } from '../src/db/search-path'
+import { SEARCH_PATH } from '../src/db/search-path.ts'
 
 export function adminUrl(url: string, database: string): string {
   const u = new URL(url)

@@ -1,6 +1,6 @@
 // Deterministic synthetic embeddings for tests: unit vectors around a few cluster centres,
 // the shape real text embeddings have (and the hard case for an approximate index).
-import { EMBEDDING_DIMENSIONS } from '../src/domains/ai/embeddings'
+import { EMBEDDING_DIMENSIONS } from '../src/domains/ai/embeddings.ts'
 
 /** mulberry32: a small seeded PRNG, so every run sees the same vectors. */
 export function prng(seed: number) {

@@ -3,7 +3,7 @@ import type { Db } from '@app/db/client'
 import { chatRooms, messages, userChats } from '@app/db/schema'
 import { createTestDb, createTestUser, resetDatabase, type TestUser } from '@app/db/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { inbox } from './inbox'
+import { inbox } from './inbox.ts'
 
 let db: Db
 let alice: TestUser

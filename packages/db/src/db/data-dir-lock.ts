@@ -4,7 +4,7 @@
 // second command can say what to do instead.
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { ConfigError } from '../errors/errors'
+import { ConfigError } from '../errors/errors.ts'
 
 type LockOwner = { pid: number; command: string; url?: string }
 

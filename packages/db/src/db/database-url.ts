@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/errors'
+import { ConfigError } from '../errors/errors.ts'
 
 export type DatabaseUrl = {
   /** The URL as given. */

@@ -5,7 +5,7 @@
 // instead), and settings such as statement_timeout are set per transaction, because PgBouncer
 // refuses them as startup parameters.
 import type postgres from 'postgres'
-import { ConfigError } from '../errors/errors'
+import { ConfigError } from '../errors/errors.ts'
 
 type UnsafeArgs = Parameters<postgres.Sql['unsafe']>
 

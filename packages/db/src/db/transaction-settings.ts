@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type postgres from 'postgres'
-import type { Transaction } from './types'
+import type { Transaction } from './types.ts'
 
 /** Renders the one statement as $n text for the raw client; it has no table or casing. */
 const dialect = new PgDialect()

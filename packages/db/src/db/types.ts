@@ -2,8 +2,8 @@
 // can name them without importing it.
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
-import type * as schema from '../schema'
-import type { DatabaseUrl } from './database-url'
+import type * as schema from '../schema.ts'
+import type { DatabaseUrl } from './database-url.ts'
 
 export type Schema = typeof schema
 /** A database handle as query functions see it, whichever driver is behind it. */

@@ -7,7 +7,7 @@ import {
   createUpdateSchema,
 } from 'drizzle-zod'
 import type { z } from 'zod'
-import { type InsertOptionalKey, insertOptional } from './validation'
+import { type InsertOptionalKey, insertOptional } from './validation.ts'
 
 type Columns<T extends Table> = T['_']['columns']
 type Refine<T extends Table> = BuildRefine<Pick<Columns<T>, keyof T['$inferInsert']>, undefined>

@@ -2,8 +2,8 @@
 // type), so input the DTO accepts is input the database accepts.
 import { getTableColumns, type Table } from 'drizzle-orm'
 import { z } from 'zod'
-import { ValidationError } from '../errors/errors'
-import { httpUrlLength, type Length, nameLength } from '../schema-kit/lengths'
+import { ValidationError } from '../errors/errors.ts'
+import { httpUrlLength, type Length, nameLength } from '../schema-kit/lengths.ts'
 
 /** Ids made by `generate_cuid()` (sql/functions.sql): a lowercase letter, then 23 of [a-z0-9]. */
 export const cuidSchema = z.string().regex(/^[a-z][a-z0-9]{23}$/, 'Invalid id')

@@ -3,8 +3,8 @@
 // on a table with RLS Postgres leaves the key out of a unique violation's detail.
 import { Column, getTableName, is, SQL } from 'drizzle-orm'
 import { type AnyPgColumn, getTableConfig, PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import * as schema from '../schema'
-import { sqlColumnName } from '../schema-kit/access'
+import * as schema from '../schema.ts'
+import { sqlColumnName } from '../schema-kit/access.ts'
 
 type Lookup = {
   /** constraint name → the TypeScript keys of its columns (unique, primary, check, foreign). */

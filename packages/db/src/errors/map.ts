@@ -2,7 +2,7 @@
 // (and of rls()): callers never see a raw driver error for an expected case, whichever driver
 // ran the query. Exported for an app's own SQL: `mapErrors(() => db.select()…)`.
 import type { z } from 'zod'
-import { fieldOfColumn, fieldsOfConstraint } from './constraint-fields'
+import { fieldOfColumn, fieldsOfConstraint } from './constraint-fields.ts'
 import {
   ConflictError,
   ConnectionError,
@@ -13,8 +13,8 @@ import {
   ReadOnlyError,
   TimeoutError,
   ValidationError,
-} from './errors'
-import { type PgErrorInfo, pgErrorInfo } from './pg-error'
+} from './errors.ts'
+import { type PgErrorInfo, pgErrorInfo } from './pg-error.ts'
 
 /** Node's and postgres.js's codes for a connection that failed or went away. */
 const connectionCodes = new Set([

@@ -1,7 +1,7 @@
 // Security lints over the catalogs, with the rule set of Supabase's database advisor, for a
 // database this package migrated (plain Postgres, PGlite or Supabase). Each query returns the
 // offending objects; `pnpm db:lint` and the tests run them. ERROR and WARN must stay at zero.
-import type { SqlRunner } from '../migrations/sql-runner'
+import type { SqlRunner } from '../migrations/sql-runner.ts'
 
 export type LintLevel = 'ERROR' | 'WARN' | 'INFO'
 export type Lint = { name: string; level: LintLevel; description: string; sql: string }

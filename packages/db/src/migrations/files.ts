@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { repoRoot } from '../db/env'
+import { repoRoot } from '../db/env.ts'
 
 export const migrationsDir = resolve(repoRoot, 'supabase/migrations')
 const sqlDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../sql')

@@ -4,7 +4,7 @@
 // file it was made from; db:check compares it with the file as it is now.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type MigrationFile, readMigrations, readScript, type SqlScript } from './files'
+import { type MigrationFile, readMigrations, readScript, type SqlScript } from './files.ts'
 
 const HEADER = '-- Captured from packages/db/sql/functions.sql by pnpm db:generate, sha256 '
 

@@ -5,7 +5,7 @@
 // functions.sql as a repeatable script. Everything runs in one transaction: all or nothing.
 // It also keeps the Supabase CLI's history (supabase-history.ts): a migration either tool
 // applied is applied for both.
-import { SEARCH_PATH } from '../db/search-path'
+import { SEARCH_PATH } from '../db/search-path.ts'
 import {
   functionsFile,
   type MigrationFile,
@@ -14,9 +14,9 @@ import {
   readScript,
   type SqlScript,
   supabaseEnvFile,
-} from './files'
-import { MigrationError } from './migration-error'
-import type { SqlRunner } from './sql-runner'
+} from './files.ts'
+import { MigrationError } from './migration-error.ts'
+import type { SqlRunner } from './sql-runner.ts'
 import {
   type CliRow,
   cliVersion,
@@ -25,7 +25,7 @@ import {
   ranThisFile,
   readCliHistory,
   recordInCliHistory,
-} from './supabase-history'
+} from './supabase-history.ts'
 
 // Any constant works; it only has to be the same for every migrate process of this project.
 const LOCK_KEY = 7_368_212_023

@@ -1,9 +1,9 @@
 // The Supabase CLI's migration history (supabase_migrations.schema_migrations), kept by
 // db:migrate beside drizzle's, so that `supabase migration list` / `db push` / branching and
 // db:migrate agree on what is applied, whichever of them ran first.
-import type { MigrationFile } from './files'
-import { MigrationError } from './migration-error'
-import type { SqlRunner } from './sql-runner'
+import type { MigrationFile } from './files.ts'
+import { MigrationError } from './migration-error.ts'
+import type { SqlRunner } from './sql-runner.ts'
 
 /** What the CLI (2.117) creates itself; a newer CLI adds columns, which inserts leave alone. */
 export async function ensureCliHistory(tx: SqlRunner) {

@@ -3,10 +3,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import postgres from 'postgres'
-import { type DatabaseUrl, parseDatabaseUrl, transactionPoolerReason } from '../db/database-url'
-import { defaultDataDir, readEnv, repoRoot } from '../db/env'
-import { ConfigError, ConnectionError } from '../errors/errors'
-import { pgliteRunner, postgresRunner, type SqlRunner } from './sql-runner'
+import { type DatabaseUrl, parseDatabaseUrl, transactionPoolerReason } from '../db/database-url.ts'
+import { defaultDataDir, readEnv, repoRoot } from '../db/env.ts'
+import { ConfigError, ConnectionError } from '../errors/errors.ts'
+import { pgliteRunner, postgresRunner, type SqlRunner } from './sql-runner.ts'
 
 export type Target = {
   runner: SqlRunner

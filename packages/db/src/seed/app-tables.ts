@@ -1,8 +1,8 @@
 // The app's tables as a set: what the seed fills, fingerprints and empties, and what tests reset.
 import { is, sql } from 'drizzle-orm'
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
-import type { DatabaseOrTransaction } from '../db/types'
-import * as schema from '../schema'
+import type { DatabaseOrTransaction } from '../db/types.ts'
+import * as schema from '../schema.ts'
 
 /** Every table of the app: the schema's tables (all in `public`). */
 export function appTables(): PgTable[] {

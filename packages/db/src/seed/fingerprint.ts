@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
-import { type Database, executeRows } from '../db/client'
-import { appTables } from './app-tables'
+import { type Database, executeRows } from '../db/client.ts'
+import { appTables } from './app-tables.ts'
 
 /** Columns the database fills at write time (the auth hook's now()), not the seed. */
 export const writtenAt: Record<string, string[]> = {

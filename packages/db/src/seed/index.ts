@@ -1,5 +1,5 @@
 // Deterministic demo data (`pnpm db:seed`), importable by benchmarks and tests.
-export * from './fingerprint'
-export * from './plan'
-export * from './random'
-export * from './seed'
+export * from './fingerprint.ts'
+export * from './plan.ts'
+export * from './random.ts'
+export * from './seed.ts'

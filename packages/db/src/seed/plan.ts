@@ -2,12 +2,12 @@
 // drawn here rather than left to the database (generate_cuid(), now()), so the same seed gives
 // the same content. Messages and embeddings are generated lazily: at benchmark scale they are
 // millions of rows.
-import { EMBEDDING_DIMENSIONS } from '../domains/ai/embeddings'
-import { pairKeyOf } from '../domains/chat/pair-key'
-import type * as tables from '../schema'
-import { countryCodes } from '../schema-kit/countries'
-import type { CorporateRole } from '../schema-kit/enums'
-import { createRng, cuid, type Rng, unitVector, uuid } from './random'
+import { EMBEDDING_DIMENSIONS } from '../domains/ai/embeddings.ts'
+import { pairKeyOf } from '../domains/chat/pair-key.ts'
+import type * as tables from '../schema.ts'
+import { countryCodes } from '../schema-kit/countries.ts'
+import type { CorporateRole } from '../schema-kit/enums.ts'
+import { createRng, cuid, type Rng, unitVector, uuid } from './random.ts'
 
 export type SeedOptions = {
   /** Same seed, same content. Default 1. */

@@ -6,11 +6,11 @@
 import { resolve } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core'
-import { type Database, executeRows } from '../db/client'
-import { repoRoot } from '../db/env'
-import { appTables } from './app-tables'
-import { writtenAt } from './fingerprint'
-import { seed } from './seed'
+import { type Database, executeRows } from '../db/client.ts'
+import { repoRoot } from '../db/env.ts'
+import { appTables } from './app-tables.ts'
+import { writtenAt } from './fingerprint.ts'
+import { seed } from './seed.ts'
 
 export const seedSqlFile = resolve(repoRoot, 'supabase/seed.sql')
 
@@ -105,7 +105,7 @@ export async function renderSeedSql(db: Database): Promise<string> {
 
 /** Seeds a fresh in-memory database and renders it. */
 export async function buildSeedSql(): Promise<string> {
-  const { createTestDb } = await import('../testing')
+  const { createTestDb } = await import('../testing/index.ts')
   const db = await createTestDb()
   try {
     await seed(db)

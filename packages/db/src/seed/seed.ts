@@ -3,17 +3,17 @@
 // whose trigger (the auth hook) makes the general_users rows; the rest is written as trusted
 // server code would, as the database owner.
 import { type SQL, sql } from 'drizzle-orm'
-import { type Database, executeRows, type Transaction } from '../db/client'
-import { DbError } from '../errors/errors'
-import * as schema from '../schema'
-import { appTables, emptyAppData, qualifiedName } from './app-tables'
+import { type Database, executeRows, type Transaction } from '../db/client.ts'
+import { DbError } from '../errors/errors.ts'
+import * as schema from '../schema.ts'
+import { appTables, emptyAppData, qualifiedName } from './app-tables.ts'
 import {
   planSeed,
   type SeedAuthUser,
   type SeedOptions,
   type SeedPlan,
   type SeedSizes,
-} from './plan'
+} from './plan.ts'
 
 /** Postgres binds at most 65,535 parameters per statement; stay below. */
 export const MAX_BIND_PARAMETERS = 65_534

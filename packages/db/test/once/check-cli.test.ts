@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { seedSqlFile } from '../../src/seed/seed-sql'
-import { addMigration, copyMigrations, scratchDir } from '../reliability/scratch-migrations'
-import { runScript } from '../run-script'
+import { seedSqlFile } from '../../src/seed/seed-sql.ts'
+import { addMigration, copyMigrations, scratchDir } from '../reliability/scratch-migrations.ts'
+import { runScript } from '../run-script.ts'
 
 describe('db:check', () => {
   it('passes when the schema and the migrations agree', async () => {

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createDb } from '../../src/db/client'
-import { ConfigError } from '../../src/errors'
+import { createDb } from '../../src/db/client.ts'
+import { ConfigError } from '../../src/errors/index.ts'
 
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'app-db-lock-')), 'pglite')
 

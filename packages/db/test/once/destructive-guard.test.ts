@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { checkMigration, findDestructiveChanges } from '../../scripts/destructive-guard'
-import { migrationsDir } from '../../src/migrations/files'
-import { runScript } from '../run-script'
+import { checkMigration, findDestructiveChanges } from '../../scripts/destructive-guard.ts'
+import { migrationsDir } from '../../src/migrations/files.ts'
+import { runScript } from '../run-script.ts'
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/destructive')
 

@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readMigrations } from '../../src/migrations/files'
-import { runScript, startScript } from '../run-script'
+import { readMigrations } from '../../src/migrations/files.ts'
+import { runScript, startScript } from '../run-script.ts'
 
 const _packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-dev-test-'))

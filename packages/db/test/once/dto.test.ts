@@ -56,8 +56,8 @@ import {
   virtualUserProfileUpdateSchema,
   virtualUserSelectSchema,
   virtualUserUpdateSchema,
-} from '../../src/dto'
-import { ValidationError } from '../../src/errors/errors'
+} from '../../src/dto.ts'
+import { ValidationError } from '../../src/errors/errors.ts'
 
 type Payload = Record<string, unknown>
 type Path = (string | number)[]

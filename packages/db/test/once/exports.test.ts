@@ -22,6 +22,7 @@ const documented: Record<string, string[]> = {
     'chatRooms',
   ],
   './client': ['createDb', 'executeRows', 'roleOf', 'rlsRoles', 'drizzleOptions'],
+  './server': ['createServerDb', 'drizzleOptions', 'splitUrls'],
   './errors': [
     'DbError',
     'ConfigError',

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readMigrations } from '../../src/migrations/files'
-import { assertVectorAvailable } from '../../src/migrations/migrate'
-import { pgliteRunner } from '../../src/migrations/sql-runner'
-import { runScript } from '../run-script'
+import { readMigrations } from '../../src/migrations/files.ts'
+import { assertVectorAvailable } from '../../src/migrations/migrate.ts'
+import { pgliteRunner } from '../../src/migrations/sql-runner.ts'
+import { runScript } from '../run-script.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-cli-test-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { repoRoot } from '../../src/db/env'
-import { runScript } from '../run-script'
+import { repoRoot } from '../../src/db/env.ts'
+import { runScript } from '../run-script.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-env-test-'))
 const files: string[] = []

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import * as queries from '../../src/queries'
+import * as queries from '../../src/queries.ts'
 
 const doc = readFileSync(
   resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/queries.md'),

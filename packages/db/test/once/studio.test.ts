@@ -11,9 +11,9 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb } from '../../src/db/client'
-import { createTestUser } from '../../src/testing'
-import { runScript, startScript } from '../run-script'
+import { createDb } from '../../src/db/client.ts'
+import { createTestUser } from '../../src/testing/index.ts'
+import { runScript, startScript } from '../run-script.ts'
 
 const _packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'app-db-studio-test-'))

@@ -3,13 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { generateSupabaseTypes, supabaseTypesFile } from '../../scripts/supabase-types'
-import { readEnv } from '../../src/db/env'
-import { migrate } from '../../src/migrations/migrate'
-import { openTarget } from '../../src/migrations/target'
-import { scratchDir } from '../reliability/scratch-migrations'
-import { runScript } from '../run-script'
-import { adminUrl, dropDatabase, withAdmin } from '../server-admin'
+import { generateSupabaseTypes, supabaseTypesFile } from '../../scripts/supabase-types.ts'
+import { readEnv } from '../../src/db/env.ts'
+import { migrate } from '../../src/migrations/migrate.ts'
+import { openTarget } from '../../src/migrations/target.ts'
+import { scratchDir } from '../reliability/scratch-migrations.ts'
+import { runScript } from '../run-script.ts'
+import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
 
 const committed = () => readFileSync(supabaseTypesFile, 'utf8')
 

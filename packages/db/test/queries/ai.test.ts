@@ -2,8 +2,8 @@
 // bulk insert past one batch, delete, and RLS.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/db/client'
-import { NotFoundError, ValidationError } from '../../src/errors/errors'
+import { executeRows } from '../../src/db/client.ts'
+import { NotFoundError, ValidationError } from '../../src/errors/errors.ts'
 import {
   BULK_BATCH_ROWS,
   copyEmbeddings,
@@ -13,11 +13,11 @@ import {
   similarForUser,
   similarToEmbedding,
   upsertEmbedding,
-} from '../../src/queries'
-import { embeddings } from '../../src/schema'
-import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
-import { clusteredVectors, cosineDistance } from '../vectors'
+} from '../../src/queries.ts'
+import { embeddings } from '../../src/schema.ts'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
+import { clusteredVectors, cosineDistance } from '../vectors.ts'
 
 const CORPUS = 2_500 // > BULK_BATCH_ROWS, so the bulk insert runs in several batches
 const QUERIES = 20

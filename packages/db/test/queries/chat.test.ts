@@ -1,9 +1,9 @@
 // Chat queries on both lanes: rooms, messages, pagination, unread counts, the service path.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/db/client'
-import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors/errors'
-import { pgErrorInfo } from '../../src/errors/pg-error'
+import { executeRows } from '../../src/db/client.ts'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../src/errors/errors.ts'
+import { pgErrorInfo } from '../../src/errors/pg-error.ts'
 import {
   addVirtualUserToRoom,
   createGroupRoom,
@@ -17,10 +17,10 @@ import {
   postVirtualUserReply,
   rejoinRoom,
   sendMessage,
-} from '../../src/queries'
-import { chatRooms, messages, userChats, virtualUsers } from '../../src/schema'
-import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+} from '../../src/queries.ts'
+import { chatRooms, messages, userChats, virtualUsers } from '../../src/schema.ts'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 /** What Postgres answered to a write that must be refused (a raw Drizzle write: unmapped). */
 const refusal = (write: Promise<unknown>) =>

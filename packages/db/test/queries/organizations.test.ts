@@ -3,14 +3,14 @@
 // always keeps one, nobody joins without accepting, a refusal says nothing about others.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/db/client'
+import { executeRows } from '../../src/db/client.ts'
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
   ValidationError,
-} from '../../src/errors/errors'
-import { pgErrorInfo } from '../../src/errors/pg-error'
+} from '../../src/errors/errors.ts'
+import { pgErrorInfo } from '../../src/errors/pg-error.ts'
 import {
   acceptInvitation,
   addCorporateUser,
@@ -22,9 +22,9 @@ import {
   listMembers,
   listMyInvitations,
   removeMember,
-} from '../../src/queries'
-import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
-import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
+} from '../../src/queries.ts'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 let owner: TestUser

@@ -1,6 +1,6 @@
 // Users queries on both lanes: happy paths, typed errors, and rls() as the right/wrong user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NotFoundError, ValidationError } from '../../src/errors/errors'
+import { NotFoundError, ValidationError } from '../../src/errors/errors.ts'
 import {
   addAddress,
   deleteAddress,
@@ -10,9 +10,9 @@ import {
   setDefaultAddress,
   updateAddress,
   updateMyProfile,
-} from '../../src/queries'
-import { asUser, createTestUser, type TestUser } from '../../src/testing'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+} from '../../src/queries.ts'
+import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 let alice: TestUser

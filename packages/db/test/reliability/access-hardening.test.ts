@@ -47,9 +47,9 @@ const securityDefiners: Record<string, string[]> = {
 const authAdminMay = { functions: ['public.handle_new_user()'], tables: [], sequences: [] }
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SqlRunner } from '../../src/migrations/sql-runner'
-import { goTrueUserInsert } from '../gotrue'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
+import type { SqlRunner } from '../../src/migrations/sql-runner.ts'
+import { goTrueUserInsert } from '../gotrue.ts'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 // constraints, indexes, policies, grants, functions, triggers and migration history.
 // Names only, never OIDs, so databases built apart (or on another lane) compare equal.
 import { createHash } from 'node:crypto'
-import type { SqlRunner } from '../../src/migrations/sql-runner'
+import type { SqlRunner } from '../../src/migrations/sql-runner.ts'
 
 const schemas = `('public', 'private', 'auth')`
 

@@ -4,10 +4,10 @@
 // at once. Seeded: a failure names its index, and the same seed reproduces it.
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generalUserSelectSchema } from '../../src/dto'
-import { generalUsers } from '../../src/schema'
-import { createTestUser } from '../../src/testing'
-import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { generalUserSelectSchema } from '../../src/dto.ts'
+import { generalUsers } from '../../src/schema.ts'
+import { createTestUser } from '../../src/testing/index.ts'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 import {
   hostileSignups,
   namesNotKept,
@@ -15,7 +15,7 @@ import {
   signUpInOrder,
   signupKinds,
   signupState,
-} from './signups'
+} from './signups.ts'
 
 const COUNT = 360 // 40 of each kind
 const CONNECTIONS = 8

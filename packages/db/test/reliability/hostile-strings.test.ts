@@ -325,9 +325,9 @@ const parameters: Param[] = [
 ]
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EMBEDDING_DIMENSIONS } from '../../src/domains/ai/embeddings'
-import { httpUrlSchema } from '../../src/dto-kit/validation'
-import { ValidationError } from '../../src/errors/errors'
+import { EMBEDDING_DIMENSIONS } from '../../src/domains/ai/embeddings.ts'
+import { httpUrlSchema } from '../../src/dto-kit/validation.ts'
+import { ValidationError } from '../../src/errors/errors.ts'
 import {
   addAddress,
   addCorporateUser,
@@ -348,10 +348,10 @@ import {
   updateAddress,
   updateMyProfile,
   upsertEmbedding,
-} from '../../src/queries'
-import { userChats, virtualUserChats, virtualUsers } from '../../src/schema'
-import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing'
-import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
+} from '../../src/queries.ts'
+import { userChats, virtualUserChats, virtualUsers } from '../../src/schema.ts'
+import { asServiceRole, asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 let alice: TestUser

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
-import { runScript } from '../run-script'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
+import { runScript } from '../run-script.ts'
 import {
   addMigration,
   copyMigrations,
@@ -16,7 +16,7 @@ import {
   scratchDir,
   serverFingerprint,
   tamperFirstMigration,
-} from './scratch-migrations'
+} from './scratch-migrations.ts'
 
 let scratch: Scratch
 let t: TestDatabase | undefined

@@ -1,4 +1,4 @@
-import { readEnv } from '../../src/db/env'
+import { readEnv } from '../../src/db/env.ts'
 
 /**
  * Whether to skip a suite whose prerequisite is missing: outside CI it is skipped with a

@@ -6,7 +6,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freeLoopbackPort, privatePostgresUnsupported } from './private-postgres'
+import { freeLoopbackPort, privatePostgresUnsupported } from './private-postgres.ts'
 
 export const pgbouncerBinary = '/usr/sbin/pgbouncer'
 

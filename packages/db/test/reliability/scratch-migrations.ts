@@ -6,11 +6,11 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import postgres from 'postgres'
-import { readEnv } from '../../src/db/env'
-import { migrationsDir } from '../../src/migrations/files'
-import { pgliteRunner, postgresRunner } from '../../src/migrations/sql-runner'
-import { adminUrl, dropDatabase, withAdmin } from '../server-admin'
-import { catalogFingerprint } from './fingerprint'
+import { readEnv } from '../../src/db/env.ts'
+import { migrationsDir } from '../../src/migrations/files.ts'
+import { pgliteRunner, postgresRunner } from '../../src/migrations/sql-runner.ts'
+import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
+import { catalogFingerprint } from './fingerprint.ts'
 
 export type Scratch = { dir: string; remove(): void }
 

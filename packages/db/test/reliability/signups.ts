@@ -3,9 +3,9 @@
 // same seed gives the same sign-ups, so a failure reproduces. Used by the fast suite (a few
 // hundred) and by test:stress (10,000, also from 8 connections at once).
 import postgres from 'postgres'
-import type { SqlRunner } from '../../src/migrations/sql-runner'
-import { goTrueUserInsert } from '../gotrue'
-import { prng } from '../vectors'
+import type { SqlRunner } from '../../src/migrations/sql-runner.ts'
+import { goTrueUserInsert } from '../gotrue.ts'
+import { prng } from '../vectors.ts'
 
 export type Signup = { kind: string; email: string | null; metadata: unknown }
 

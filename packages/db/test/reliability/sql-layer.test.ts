@@ -319,10 +319,10 @@ const dtoOnly: { value: string; sql: string }[] = [
 ]
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SqlRunner } from '../../src/migrations/sql-runner'
-import { insertValidRows, VALID_USER } from '../fixtures/valid-rows'
-import { lane, openTestDatabase, type TestDatabase } from '../lanes'
-import { pgRejects } from '../pg'
+import type { SqlRunner } from '../../src/migrations/sql-runner.ts'
+import { insertValidRows, VALID_USER } from '../fixtures/valid-rows.ts'
+import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
+import { pgRejects } from '../pg.ts'
 
 const USER = VALID_USER
 const fill = (sql: string) => sql.replaceAll('{user}', `'${USER}'`)

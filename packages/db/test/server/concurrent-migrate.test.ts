@@ -2,10 +2,10 @@
 // embedded database belongs to one process).
 import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
-import { readEnv } from '../../src/db/env'
-import { readMigrations } from '../../src/migrations/files'
-import { runScript } from '../run-script'
-import { adminUrl, dropDatabase, withAdmin } from '../server-admin'
+import { readEnv } from '../../src/db/env.ts'
+import { readMigrations } from '../../src/migrations/files.ts'
+import { runScript } from '../run-script.ts'
+import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
 
 describe('concurrent db:migrate on one empty server database', () => {
   it('4 processes at once all exit 0 and record each migration once', async () => {

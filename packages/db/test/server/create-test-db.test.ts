@@ -3,12 +3,12 @@
 
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { executeRows } from '../../src/db/client'
-import { readEnv } from '../../src/db/env'
-import { ConfigError } from '../../src/errors'
-import { listMyRooms } from '../../src/queries'
-import { asUser, createTestDb, createTestUser } from '../../src/testing'
-import { withAdmin } from '../server-admin'
+import { executeRows } from '../../src/db/client.ts'
+import { readEnv } from '../../src/db/env.ts'
+import { ConfigError } from '../../src/errors/index.ts'
+import { listMyRooms } from '../../src/queries.ts'
+import { asUser, createTestDb, createTestUser } from '../../src/testing/index.ts'
+import { withAdmin } from '../server-admin.ts'
 
 const base = readEnv().TEST_DATABASE_URL as string
 

@@ -1,10 +1,10 @@
 // Where the migrating role is not a superuser (as Supabase's postgres is not), pgvector must
 // have been enabled for it: db:migrate says how, instead of a bare permission error.
 import { afterAll, expect, it } from 'vitest'
-import { readEnv } from '../../src/db/env'
-import { migrate } from '../../src/migrations/migrate'
-import { openTarget } from '../../src/migrations/target'
-import { adminUrl, dropDatabase, withAdmin } from '../server-admin'
+import { readEnv } from '../../src/db/env.ts'
+import { migrate } from '../../src/migrations/migrate.ts'
+import { openTarget } from '../../src/migrations/target.ts'
+import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
 
 const base = readEnv().TEST_DATABASE_URL as string
 const suffix = `${process.pid}_${Date.now().toString(36)}`

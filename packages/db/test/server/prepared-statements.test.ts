@@ -3,10 +3,10 @@
 // migration changes the type of a column its prepared statements return.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type DatabaseOrTransaction, type Db, executeRows } from '../../src/db/client'
-import { listMessages } from '../../src/domains/chat/queries'
-import { NotFoundError } from '../../src/errors'
-import { openTestDatabase, type TestDatabase } from '../lanes'
+import { createDb, type DatabaseOrTransaction, type Db, executeRows } from '../../src/db/client.ts'
+import { listMessages } from '../../src/domains/chat/queries.ts'
+import { NotFoundError } from '../../src/errors/index.ts'
+import { openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 beforeAll(async () => {

@@ -4,10 +4,10 @@
 // db:seed refuse the standby. Multi-host URLs find the primary.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db, executeRows, type Transaction } from '../../src/db/client'
-import { ReadOnlyError } from '../../src/errors'
-import { migrate } from '../../src/migrations/migrate'
-import { openTarget } from '../../src/migrations/target'
+import { createDb, type Db, executeRows, type Transaction } from '../../src/db/client.ts'
+import { ReadOnlyError } from '../../src/errors/index.ts'
+import { migrate } from '../../src/migrations/migrate.ts'
+import { openTarget } from '../../src/migrations/target.ts'
 import {
   getGeneralUser,
   listAddresses,
@@ -18,15 +18,15 @@ import {
   listMyRooms,
   sendMessage,
   similarForUser,
-} from '../../src/queries'
-import { seed } from '../../src/seed'
-import { skipWithout } from '../reliability/prerequisites'
+} from '../../src/queries.ts'
+import { seed } from '../../src/seed/index.ts'
+import { skipWithout } from '../reliability/prerequisites.ts'
 import {
   type PrivatePostgres,
   privatePostgresUnsupported,
   startPrivatePostgres,
-} from '../reliability/private-postgres'
-import { runScript } from '../run-script'
+} from '../reliability/private-postgres.ts'
+import { runScript } from '../run-script.ts'
 
 const skip = skipWithout('read replica tests', privatePostgresUnsupported())
 

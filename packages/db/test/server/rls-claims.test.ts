@@ -3,8 +3,8 @@
 // also when the claims statement fails, and nothing of it runs after the transaction.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, executeRows } from '../../src/db/client'
-import { openTestDatabase, type TestDatabase } from '../lanes'
+import { createDb, executeRows } from '../../src/db/client.ts'
+import { openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
 beforeAll(async () => {

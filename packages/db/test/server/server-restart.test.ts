@@ -6,19 +6,19 @@
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db } from '../../src/db/client'
-import { migrate } from '../../src/migrations/migrate'
-import { openTarget } from '../../src/migrations/target'
-import { sendMessage } from '../../src/queries'
-import { chatRooms, userChats } from '../../src/schema'
-import { asUser, createTestUser, type TestUser } from '../../src/testing'
-import { lane } from '../lanes'
-import { skipWithout } from '../reliability/prerequisites'
+import { createDb, type Db } from '../../src/db/client.ts'
+import { migrate } from '../../src/migrations/migrate.ts'
+import { openTarget } from '../../src/migrations/target.ts'
+import { sendMessage } from '../../src/queries.ts'
+import { chatRooms, userChats } from '../../src/schema.ts'
+import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { lane } from '../lanes.ts'
+import { skipWithout } from '../reliability/prerequisites.ts'
 import {
   type PrivatePostgres,
   privatePostgresUnsupported,
   startPrivatePostgres,
-} from '../reliability/private-postgres'
+} from '../reliability/private-postgres.ts'
 
 /**
  * Work that is under way when the server goes away; `state` is its session's state in

@@ -7,20 +7,20 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb } from '../../src/db/client'
-import { readEnv, repoRoot } from '../../src/db/env'
-import { migrationsDir, readMigrations, supabaseEnvFile } from '../../src/migrations/files'
-import { type MigrateSummary, migrate } from '../../src/migrations/migrate'
-import { openTarget } from '../../src/migrations/target'
-import { seed, seedFingerprint } from '../../src/seed'
-import { signUpAsGoTrue } from '../gotrue'
+import { createDb } from '../../src/db/client.ts'
+import { readEnv, repoRoot } from '../../src/db/env.ts'
+import { migrationsDir, readMigrations, supabaseEnvFile } from '../../src/migrations/files.ts'
+import { type MigrateSummary, migrate } from '../../src/migrations/migrate.ts'
+import { openTarget } from '../../src/migrations/target.ts'
+import { seed, seedFingerprint } from '../../src/seed/index.ts'
+import { signUpAsGoTrue } from '../gotrue.ts'
 import {
   addMigration,
   emptyServerDatabase,
   type Scratch,
   scratchDir,
   serverFingerprint,
-} from '../reliability/scratch-migrations'
+} from '../reliability/scratch-migrations.ts'
 
 const run = promisify(execFile)
 const cli = resolve(repoRoot, 'node_modules/.bin/supabase')

@@ -4,19 +4,19 @@
 // session statements are refused, and db:migrate refuses the pooler instead of hanging.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db, executeRows } from '../../src/db/client'
-import { readEnv } from '../../src/db/env'
-import { ConfigError, mapErrors, TimeoutError } from '../../src/errors'
-import { createGroupRoom, listMessages, sendMessage } from '../../src/queries'
-import { asUser, createTestUser, type TestUser } from '../../src/testing'
-import { openTestDatabase, type TestDatabase } from '../lanes'
-import { skipWithout } from '../reliability/prerequisites'
+import { createDb, type Db, executeRows } from '../../src/db/client.ts'
+import { readEnv } from '../../src/db/env.ts'
+import { ConfigError, mapErrors, TimeoutError } from '../../src/errors/index.ts'
+import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
+import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { openTestDatabase, type TestDatabase } from '../lanes.ts'
+import { skipWithout } from '../reliability/prerequisites.ts'
 import {
   type PrivatePgbouncer,
   pgbouncerUnsupported,
   startPgbouncer,
-} from '../reliability/private-pgbouncer'
-import { runScript } from '../run-script'
+} from '../reliability/private-pgbouncer.ts'
+import { runScript } from '../run-script.ts'
 
 const skip = skipWithout('transaction pooler tests', pgbouncerUnsupported())
 

@@ -3,17 +3,17 @@
 // general_users row, no duplicate account name, every account name valid and readable by the
 // app's DTO. The kinds of metadata: test/reliability/signups.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generalUserSelectSchema } from '../../src/dto'
-import { generalUsers } from '../../src/schema'
-import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes'
+import { generalUserSelectSchema } from '../../src/dto.ts'
+import { generalUsers } from '../../src/schema.ts'
+import { itOnServer, lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 import {
   hostileSignups,
   namesNotKept,
   signUpConcurrently,
   signUpInOrder,
   signupState,
-} from '../reliability/signups'
-import { stress } from './settings'
+} from '../reliability/signups.ts'
+import { stress } from './settings.ts'
 
 const CONNECTIONS = 8
 const N = stress.STRESS_SIGNUPS

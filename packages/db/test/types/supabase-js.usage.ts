@@ -1,7 +1,7 @@
 // Type-checked by `pnpm typecheck` (never run): supabase-js with the generated Database type
 // accepts the schema's real columns and insert shapes, and refuses wrong ones.
 import { createClient } from '@supabase/supabase-js'
-import type { Database } from '../../src/supabase/database.types'
+import type { Database } from '../../src/supabase/database.types.ts'
 
 const supabase = createClient<Database>('http://127.0.0.1:54321', 'anon-key')
 
@@ -26,6 +26,12 @@ export async function usage() {
   // Vectors arrive as PostgREST sends them: text.
   const text: string | undefined = embedding?.embedding
   void text
+
+  // Generated and identity columns are the server's: never written.
+  await supabase
+    .from('embeddings')
+    // @ts-expect-error: content_hash is GENERATED ALWAYS
+    .insert({ user_id: 'u', content: 'c', embedding: '[0]', content_hash: 'x' })
 
   // @ts-expect-error: there is no such table
   await supabase.from('nope').select('*')

@@ -6,12 +6,12 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import type postgres from 'postgres'
 import { z } from 'zod'
-import type { Db } from '../../db/client'
-import { userIdSchema, validate } from '../../dto-kit/validation'
-import { ConfigError } from '../../errors/errors'
-import { mapErrors } from '../../errors/map'
-import { embeddingContentSchema } from './dto'
-import { EMBEDDING_DIMENSIONS } from './embeddings'
+import type { Db } from '../../db/types.ts'
+import { userIdSchema, validate } from '../../dto-kit/validation.ts'
+import { ConfigError } from '../../errors/errors.ts'
+import { mapErrors } from '../../errors/map.ts'
+import { embeddingContentSchema } from './dto.ts'
+import { EMBEDDING_DIMENSIONS } from './embeddings.ts'
 
 export type CopyEmbeddingRow = {
   userId: string

@@ -1,16 +1,16 @@
 import { z } from 'zod'
-import { tableSchemas } from '../../dto-kit/table-schemas'
+import { tableSchemas } from '../../dto-kit/table-schemas.ts'
 import {
   cuidSchema,
   displayNameSchema,
   httpUrlSchema,
   text,
   trimmedText,
-} from '../../dto-kit/validation'
-import { EMBEDDING_DIMENSIONS, embeddingContentLength, embeddings } from './embeddings'
-import { virtualUserChats } from './virtual-user-chats'
-import { virtualUserProfileLengths, virtualUserProfiles } from './virtual-user-profiles'
-import { virtualUsers } from './virtual-users'
+} from '../../dto-kit/validation.ts'
+import { EMBEDDING_DIMENSIONS, embeddingContentLength, embeddings } from './embeddings.ts'
+import { virtualUserChats } from './virtual-user-chats.ts'
+import { virtualUserProfileLengths, virtualUserProfiles } from './virtual-user-profiles.ts'
+import { virtualUsers } from './virtual-users.ts'
 
 /**
  * One component of a vector. zod 4's `z.number()` already refuses NaN and ±Infinity (which

@@ -9,15 +9,15 @@ import {
   uuid,
   vector,
 } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../schema-kit/access'
-import { createdAt } from '../../schema-kit/columns'
-import { ownRowsPolicies } from '../../schema-kit/policies'
-import { generalUsers } from '../users/general-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { createdAt } from '../../schema-kit/columns.ts'
+import { ownRowsPolicies } from '../../schema-kit/policies.ts'
+import { generalUsers } from '../users/general-users.ts'
 
 /** The embedded text, untrimmed: it is what was embedded. Read by the CHECK and the DTO. */
 export const embeddingContentLength = { min: 1, max: 100_000 } as const
 
-import { lengthSql } from '../../schema-kit/lengths'
+import { lengthSql } from '../../schema-kit/lengths.ts'
 
 /** Dimensions of every embedding (OpenAI text-embedding-3-small / ada-002). */
 export const EMBEDDING_DIMENSIONS = 1536

@@ -9,13 +9,14 @@ import {
   TransactionRollbackError,
 } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../db/client'
-import { withLocalSettings } from '../../db/transaction-settings'
-import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
-import { ForbiddenError, NotFoundError } from '../../errors/errors'
-import { mapErrors } from '../../errors/map'
-import { type Message, messageContentSchema } from '../chat/dto'
-import { messages } from '../chat/messages'
+import { executeRows } from '../../db/rows.ts'
+import { withLocalSettings } from '../../db/transaction-settings.ts'
+import type { DatabaseOrTransaction } from '../../db/types.ts'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
+import { ForbiddenError, NotFoundError } from '../../errors/errors.ts'
+import { mapErrors } from '../../errors/map.ts'
+import { type Message, messageContentSchema } from '../chat/dto.ts'
+import { messages } from '../chat/messages.ts'
 import {
   embeddingContentSchema,
   embeddingVectorSchema,
@@ -23,9 +24,9 @@ import {
   similarEmbeddingsInput,
   similarToEmbeddingInput,
   upsertEmbeddingInput,
-} from './dto'
-import { embeddings } from './embeddings'
-import { virtualUserChats } from './virtual-user-chats'
+} from './dto.ts'
+import { embeddings } from './embeddings.ts'
+import { virtualUserChats } from './virtual-user-chats.ts'
 
 const { contentHash: _hash, embedding: _vector, ...stored } = getTableColumns(embeddings)
 const storedWithVector = { ...stored, embedding: embeddings.embedding }

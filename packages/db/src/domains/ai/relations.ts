@@ -1,12 +1,12 @@
 import { relations } from 'drizzle-orm'
-import { chatRooms } from '../chat/chat-rooms'
-import { messages } from '../chat/messages'
-import { organizations } from '../organizations/organizations'
-import { generalUsers } from '../users/general-users'
-import { embeddings } from './embeddings'
-import { virtualUserChats } from './virtual-user-chats'
-import { virtualUserProfiles } from './virtual-user-profiles'
-import { virtualUsers } from './virtual-users'
+import { chatRooms } from '../chat/chat-rooms.ts'
+import { messages } from '../chat/messages.ts'
+import { organizations } from '../organizations/organizations.ts'
+import { generalUsers } from '../users/general-users.ts'
+import { embeddings } from './embeddings.ts'
+import { virtualUserChats } from './virtual-user-chats.ts'
+import { virtualUserProfiles } from './virtual-user-profiles.ts'
+import { virtualUsers } from './virtual-users.ts'
 
 export const virtualUsersRelations = relations(virtualUsers, ({ one, many }) => ({
   organization: one(organizations, {

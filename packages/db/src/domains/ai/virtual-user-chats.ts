@@ -1,10 +1,10 @@
 import { index, pgPolicy, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { createdAt } from '../../schema-kit/columns'
-import { inMyRooms } from '../../schema-kit/policies'
-import { chatRooms } from '../chat/chat-rooms'
-import { virtualUsers } from './virtual-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { createdAt } from '../../schema-kit/columns.ts'
+import { inMyRooms } from '../../schema-kit/policies.ts'
+import { chatRooms } from '../chat/chat-rooms.ts'
+import { virtualUsers } from './virtual-users.ts'
 
 /** Membership of virtual users in chat rooms. */
 export const virtualUserChats = pgTable(

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, real, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { timestamps } from '../../schema-kit/columns'
-import { virtualUsers } from './virtual-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { timestamps } from '../../schema-kit/columns.ts'
+import { virtualUsers } from './virtual-users.ts'
 
 /** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
 export const virtualUserProfileLengths = {
@@ -11,7 +11,7 @@ export const virtualUserProfileLengths = {
   model: { min: 1, max: 100 },
 } as const
 
-import { httpUrlSql, lengthSql } from '../../schema-kit/lengths'
+import { httpUrlSql, lengthSql } from '../../schema-kit/lengths.ts'
 
 /** How a virtual user behaves: its persona and model settings. */
 export const virtualUserProfiles = pgTable(

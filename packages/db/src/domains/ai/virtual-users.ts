@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { cuidPk, timestamps } from '../../schema-kit/columns'
-import { lengthSql, nameLength } from '../../schema-kit/lengths'
-import { inMyOrganizations, inMyRooms } from '../../schema-kit/policies'
-import { organizations } from '../organizations/organizations'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { cuidPk, timestamps } from '../../schema-kit/columns.ts'
+import { lengthSql, nameLength } from '../../schema-kit/lengths.ts'
+import { inMyOrganizations, inMyRooms } from '../../schema-kit/policies.ts'
+import { organizations } from '../organizations/organizations.ts'
 
 /** An AI user that can take part in chat rooms. */
 export const virtualUsers = pgTable(

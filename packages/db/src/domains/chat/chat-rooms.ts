@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { cuidPk, timestamps } from '../../schema-kit/columns'
-import { chatRoomType } from '../../schema-kit/enums'
-import { lengthSql, nameLength } from '../../schema-kit/lengths'
-import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies'
-import { generalUsers } from '../users/general-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { cuidPk, timestamps } from '../../schema-kit/columns.ts'
+import { chatRoomType } from '../../schema-kit/enums.ts'
+import { lengthSql, nameLength } from '../../schema-kit/lengths.ts'
+import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies.ts'
+import { generalUsers } from '../users/general-users.ts'
 
 /** A conversation: PRIVATE between two users, or a named GROUP. */
 export const chatRooms = pgTable(

@@ -1,11 +1,16 @@
 import { z } from 'zod'
-import { tableSchemas } from '../../dto-kit/table-schemas'
-import { cuidSchema, displayNameSchema, trimmedText, userIdSchema } from '../../dto-kit/validation'
-import type { ChatRoomType } from '../../schema-kit/enums'
-import { nameLength } from '../../schema-kit/lengths'
-import { chatRooms } from './chat-rooms'
-import { messageContentLength, messages } from './messages'
-import { userChats } from './user-chats'
+import { tableSchemas } from '../../dto-kit/table-schemas.ts'
+import {
+  cuidSchema,
+  displayNameSchema,
+  trimmedText,
+  userIdSchema,
+} from '../../dto-kit/validation.ts'
+import type { ChatRoomType } from '../../schema-kit/enums.ts'
+import { nameLength } from '../../schema-kit/lengths.ts'
+import { chatRooms } from './chat-rooms.ts'
+import { messageContentLength, messages } from './messages.ts'
+import { userChats } from './user-chats.ts'
 
 /** The DTO stores the trimmed text, so the stored length is the checked one. */
 export const messageContentSchema = trimmedText(messageContentLength)

@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { createdAt, cuidPk, timestampMs } from '../../schema-kit/columns'
-import { lengthSql } from '../../schema-kit/lengths'
-import { inMyRooms, isMe } from '../../schema-kit/policies'
-import { virtualUsers } from '../ai/virtual-users'
-import { generalUsers } from '../users/general-users'
-import { chatRooms } from './chat-rooms'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { createdAt, cuidPk, timestampMs } from '../../schema-kit/columns.ts'
+import { lengthSql } from '../../schema-kit/lengths.ts'
+import { inMyRooms, isMe } from '../../schema-kit/policies.ts'
+import { virtualUsers } from '../ai/virtual-users.ts'
+import { generalUsers } from '../users/general-users.ts'
+import { chatRooms } from './chat-rooms.ts'
 
 /** A message's text. Read by the CHECK and the DTO. */
 export const messageContentLength = { min: 1, max: 4000 } as const

@@ -3,11 +3,12 @@
 // Queries always filter by room themselves: RLS as the only filter scans every message.
 import { and, desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows } from '../../db/client'
-import { actorAndInput, userIdSchema, validate } from '../../dto-kit/validation'
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/errors'
-import { mapErrors } from '../../errors/map'
-import { chatRooms } from './chat-rooms'
+import { executeRows } from '../../db/rows.ts'
+import type { DatabaseOrTransaction } from '../../db/types.ts'
+import { actorAndInput, userIdSchema, validate } from '../../dto-kit/validation.ts'
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/errors.ts'
+import { mapErrors } from '../../errors/map.ts'
+import { chatRooms } from './chat-rooms.ts'
 import {
   type ChatRoom,
   createGroupRoomInput,
@@ -21,10 +22,10 @@ import {
   openPrivateRoomInput,
   roomInput,
   sendMessageInput,
-} from './dto'
-import { messages } from './messages'
-import { pairKeyOf } from './pair-key'
-import { userChats } from './user-chats'
+} from './dto.ts'
+import { messages } from './messages.ts'
+import { pairKeyOf } from './pair-key.ts'
+import { userChats } from './user-chats.ts'
 
 const roomColumns = getTableColumns(chatRooms)
 const messageColumns = getTableColumns(messages)

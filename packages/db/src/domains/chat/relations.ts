@@ -1,10 +1,10 @@
 import { relations } from 'drizzle-orm'
-import { virtualUserChats } from '../ai/virtual-user-chats'
-import { virtualUsers } from '../ai/virtual-users'
-import { generalUsers } from '../users/general-users'
-import { chatRooms } from './chat-rooms'
-import { messages } from './messages'
-import { userChats } from './user-chats'
+import { virtualUserChats } from '../ai/virtual-user-chats.ts'
+import { virtualUsers } from '../ai/virtual-users.ts'
+import { generalUsers } from '../users/general-users.ts'
+import { chatRooms } from './chat-rooms.ts'
+import { messages } from './messages.ts'
+import { userChats } from './user-chats.ts'
 
 export const chatRoomsRelations = relations(chatRooms, ({ one, many }) => ({
   creator: one(generalUsers, { fields: [chatRooms.createdBy], references: [generalUsers.id] }),

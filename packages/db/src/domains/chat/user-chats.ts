@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { index, pgPolicy, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUid } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { createdAt, timestampMs } from '../../schema-kit/columns'
-import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies'
-import { generalUsers } from '../users/general-users'
-import { chatRooms } from './chat-rooms'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { createdAt, timestampMs } from '../../schema-kit/columns.ts'
+import { inMyRooms, inRoomsILeft, isMe } from '../../schema-kit/policies.ts'
+import { generalUsers } from '../users/general-users.ts'
+import { chatRooms } from './chat-rooms.ts'
 
 /** Membership of general users in chat rooms, with their read position. */
 export const userChats = pgTable(

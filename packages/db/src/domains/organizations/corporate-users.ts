@@ -1,16 +1,16 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { timestamps } from '../../schema-kit/columns'
-import { corporateRole } from '../../schema-kit/enums'
-import { inMyOrganizations, isMe } from '../../schema-kit/policies'
-import { organizations } from './organizations'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { timestamps } from '../../schema-kit/columns.ts'
+import { corporateRole } from '../../schema-kit/enums.ts'
+import { inMyOrganizations, isMe } from '../../schema-kit/policies.ts'
+import { organizations } from './organizations.ts'
 
 /** An email address: RFC 5321's limit. Read by the CHECK and the DTO. */
 export const emailLength = { max: 320 } as const
 
-import { lengthSql, nameLength } from '../../schema-kit/lengths'
+import { lengthSql, nameLength } from '../../schema-kit/lengths.ts'
 
 /** A Supabase auth user acting for one organization. */
 export const corporateUsers = pgTable(

@@ -1,11 +1,16 @@
 import { createSelectSchema } from 'drizzle-zod'
 import { z } from 'zod'
-import { tableSchemas } from '../../dto-kit/table-schemas'
-import { cuidSchema, displayNameSchema, trimmedText, userIdSchema } from '../../dto-kit/validation'
-import { corporateRoles } from '../../schema-kit/enums'
-import { corporateUsers, emailLength } from './corporate-users'
-import { organizationInvitations } from './invitations'
-import { organizations, slugLength } from './organizations'
+import { tableSchemas } from '../../dto-kit/table-schemas.ts'
+import {
+  cuidSchema,
+  displayNameSchema,
+  trimmedText,
+  userIdSchema,
+} from '../../dto-kit/validation.ts'
+import { corporateRoles } from '../../schema-kit/enums.ts'
+import { corporateUsers, emailLength } from './corporate-users.ts'
+import { organizationInvitations } from './invitations.ts'
+import { organizations, slugLength } from './organizations.ts'
 
 export const slugSchema = z
   .string()

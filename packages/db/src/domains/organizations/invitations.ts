@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { index, pgPolicy, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { authenticatedRole, authUsers } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { createdAt, cuidPk } from '../../schema-kit/columns'
-import { corporateRole } from '../../schema-kit/enums'
-import { inOrganizationsIAdminister, isMe } from '../../schema-kit/policies'
-import { organizations } from './organizations'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { createdAt, cuidPk } from '../../schema-kit/columns.ts'
+import { corporateRole } from '../../schema-kit/enums.ts'
+import { inOrganizationsIAdminister, isMe } from '../../schema-kit/policies.ts'
+import { organizations } from './organizations.ts'
 
 /**
  * An offer to join an organization: nobody becomes a corporate user without accepting one.

@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text } from 'drizzle-orm/pg-core'
 import { authenticatedRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { cuidPk, timestamps } from '../../schema-kit/columns'
-import { inMyOrganizations, inOrganizationsIAdminister } from '../../schema-kit/policies'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { cuidPk, timestamps } from '../../schema-kit/columns.ts'
+import { inMyOrganizations, inOrganizationsIAdminister } from '../../schema-kit/policies.ts'
 
 /** A slug: a DNS label's length. Read by the CHECK and the DTO. */
 export const slugLength = { min: 2, max: 63 } as const
 
-import { lengthSql, nameLength } from '../../schema-kit/lengths'
+import { lengthSql, nameLength } from '../../schema-kit/lengths.ts'
 
 /** A company on the corporate side; its people are `corporate_users`. */
 export const organizations = pgTable(

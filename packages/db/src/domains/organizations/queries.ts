@@ -2,11 +2,12 @@
 // transaction; run them inside rls() as the acting user, or as service_role where noted.
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { type DatabaseOrTransaction, executeRows, executeTableRows } from '../../db/client'
-import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation'
-import { NotFoundError } from '../../errors/errors'
-import { mapErrors } from '../../errors/map'
-import { corporateUsers } from './corporate-users'
+import { executeRows, executeTableRows } from '../../db/rows.ts'
+import type { DatabaseOrTransaction } from '../../db/types.ts'
+import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
+import { NotFoundError } from '../../errors/errors.ts'
+import { mapErrors } from '../../errors/map.ts'
+import { corporateUsers } from './corporate-users.ts'
 import {
   type AcceptInvitationInput,
   type AddCorporateUserInput,
@@ -25,9 +26,9 @@ import {
   type OrganizationMemberInput,
   organizationInput,
   organizationMemberInput,
-} from './dto'
-import { organizationInvitations } from './invitations'
-import { organizations } from './organizations'
+} from './dto.ts'
+import { organizationInvitations } from './invitations.ts'
+import { organizations } from './organizations.ts'
 
 const organizationColumns = getTableColumns(organizations)
 const memberColumns = getTableColumns(corporateUsers)

@@ -1,7 +1,7 @@
 import { relations } from 'drizzle-orm'
-import { virtualUsers } from '../ai/virtual-users'
-import { corporateUsers } from './corporate-users'
-import { organizations } from './organizations'
+import { virtualUsers } from '../ai/virtual-users.ts'
+import { corporateUsers } from './corporate-users.ts'
+import { organizations } from './organizations.ts'
 
 export const organizationsRelations = relations(organizations, ({ many }) => ({
   corporateUsers: many(corporateUsers),

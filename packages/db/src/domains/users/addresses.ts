@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../schema-kit/access'
-import { cuidPk, timestamps } from '../../schema-kit/columns'
-import { countryCodes } from '../../schema-kit/countries'
-import { lengthSql } from '../../schema-kit/lengths'
-import { ownRowsPolicies } from '../../schema-kit/policies'
-import { generalUsers } from './general-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { cuidPk, timestamps } from '../../schema-kit/columns.ts'
+import { countryCodes } from '../../schema-kit/countries.ts'
+import { lengthSql } from '../../schema-kit/lengths.ts'
+import { ownRowsPolicies } from '../../schema-kit/policies.ts'
+import { generalUsers } from './general-users.ts'
 
 /** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
 export const addressLengths = {

@@ -1,10 +1,15 @@
 import { z } from 'zod'
-import { tableSchemas } from '../../dto-kit/table-schemas'
-import { cuidSchema, displayNameSchema, httpUrlSchema, trimmedText } from '../../dto-kit/validation'
-import { countryCodes } from '../../schema-kit/countries'
-import { addresses, addressLengths } from './addresses'
-import { generalUsers } from './general-users'
-import { generalUserProfiles, profileLengths } from './profiles'
+import { tableSchemas } from '../../dto-kit/table-schemas.ts'
+import {
+  cuidSchema,
+  displayNameSchema,
+  httpUrlSchema,
+  trimmedText,
+} from '../../dto-kit/validation.ts'
+import { countryCodes } from '../../schema-kit/countries.ts'
+import { addresses, addressLengths } from './addresses.ts'
+import { generalUsers } from './general-users.ts'
+import { generalUserProfiles, profileLengths } from './profiles.ts'
 
 // The CHECK's own pattern. ASCII only, so UTF-16 and code-point lengths agree.
 export const accountNameSchema = z.string().regex(/^[a-z0-9_]{3,30}$/, 'Invalid account name')

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { anonRole, authenticatedRole, authUsers, supabaseAuthAdminRole } from 'drizzle-orm/supabase'
-import { defineAccess } from '../../schema-kit/access'
-import { timestamps } from '../../schema-kit/columns'
-import { httpUrlSql, lengthSql, nameLength } from '../../schema-kit/lengths'
-import { isMe } from '../../schema-kit/policies'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { timestamps } from '../../schema-kit/columns.ts'
+import { httpUrlSql, lengthSql, nameLength } from '../../schema-kit/lengths.ts'
+import { isMe } from '../../schema-kit/policies.ts'
 
 /** A consumer-side user. Rows are made by the auth hook (`handle_new_user()`) on sign-up. */
 export const generalUsers = pgTable(

@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm'
 import { check, date, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { defineAccess } from '../../schema-kit/access'
-import { timestamps } from '../../schema-kit/columns'
-import { ownRowsPolicies } from '../../schema-kit/policies'
-import { generalUsers } from './general-users'
+import { defineAccess } from '../../schema-kit/access.ts'
+import { timestamps } from '../../schema-kit/columns.ts'
+import { ownRowsPolicies } from '../../schema-kit/policies.ts'
+import { generalUsers } from './general-users.ts'
 
 /** Length limits of the text columns, read by the CHECKs below and by the DTOs. */
 export const profileLengths = { bio: { max: 1000 }, location: { max: 100 } } as const
 
-import { httpUrlSql, lengthSql } from '../../schema-kit/lengths'
+import { httpUrlSql, lengthSql } from '../../schema-kit/lengths.ts'
 
 /** Optional, user-edited details; one row per general user at most. */
 export const generalUserProfiles = pgTable(

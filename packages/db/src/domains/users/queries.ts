@@ -2,11 +2,11 @@
 // Every function is (db, params): db is a database or a transaction (inside rls() or not).
 import { and, asc, desc, eq, getTableColumns, ne } from 'drizzle-orm'
 import { z } from 'zod'
-import type { DatabaseOrTransaction } from '../../db/client'
-import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation'
-import { NotFoundError } from '../../errors/errors'
-import { mapErrors } from '../../errors/map'
-import { addresses } from './addresses'
+import type { DatabaseOrTransaction } from '../../db/types.ts'
+import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
+import { NotFoundError } from '../../errors/errors.ts'
+import { mapErrors } from '../../errors/map.ts'
+import { addresses } from './addresses.ts'
 import {
   type Address,
   accountNameSchema,
@@ -17,9 +17,9 @@ import {
   type UpdateProfileInput,
   updateAddressInput,
   updateProfileInput,
-} from './dto'
-import { generalUsers } from './general-users'
-import { generalUserProfiles } from './profiles'
+} from './dto.ts'
+import { generalUsers } from './general-users.ts'
+import { generalUserProfiles } from './profiles.ts'
 
 const userColumns = getTableColumns(generalUsers)
 const profileColumns = getTableColumns(generalUserProfiles)

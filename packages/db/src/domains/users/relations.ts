@@ -1,11 +1,11 @@
 import { relations } from 'drizzle-orm'
-import { embeddings } from '../ai/embeddings'
-import { chatRooms } from '../chat/chat-rooms'
-import { messages } from '../chat/messages'
-import { userChats } from '../chat/user-chats'
-import { addresses } from './addresses'
-import { generalUsers } from './general-users'
-import { generalUserProfiles } from './profiles'
+import { embeddings } from '../ai/embeddings.ts'
+import { chatRooms } from '../chat/chat-rooms.ts'
+import { messages } from '../chat/messages.ts'
+import { userChats } from '../chat/user-chats.ts'
+import { addresses } from './addresses.ts'
+import { generalUsers } from './general-users.ts'
+import { generalUserProfiles } from './profiles.ts'
 
 export const generalUsersRelations = relations(generalUsers, ({ one, many }) => ({
   profile: one(generalUserProfiles),

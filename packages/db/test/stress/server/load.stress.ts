@@ -5,13 +5,13 @@
 // asserted: throughput and latency percentiles per operation.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Db } from '../../../src/db/client'
-import { listMessages, listMyRooms, markRead, sendMessage } from '../../../src/queries'
-import { chatRooms, messages, userChats } from '../../../src/schema'
-import { asUser, createTestUser, type TestUser } from '../../../src/testing'
-import { openTestDatabase, type TestDatabase } from '../../lanes'
-import { prng } from '../../vectors'
-import { stress } from '../settings'
+import { createDb, type Db } from '../../../src/db/client.ts'
+import { listMessages, listMyRooms, markRead, sendMessage } from '../../../src/queries.ts'
+import { chatRooms, messages, userChats } from '../../../src/schema.ts'
+import { asUser, createTestUser, type TestUser } from '../../../src/testing/index.ts'
+import { openTestDatabase, type TestDatabase } from '../../lanes.ts'
+import { prng } from '../../vectors.ts'
+import { stress } from '../settings.ts'
 
 const USERS = 50
 const POOL = 10

@@ -6,8 +6,8 @@
 //   killed run leaves nothing behind, and the next run completes promptly with the schema of a
 //   clean run, even when the killed client's statement would still run for minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readMigrations } from '../../../src/migrations/files'
-import { fingerprintHash } from '../../reliability/fingerprint'
+import { readMigrations } from '../../../src/migrations/files.ts'
+import { fingerprintHash } from '../../reliability/fingerprint.ts'
 import {
   addMigration,
   copyMigrations,
@@ -15,11 +15,11 @@ import {
   type Scratch,
   scratchDir,
   serverFingerprint,
-} from '../../reliability/scratch-migrations'
-import { runScript, startScript } from '../../run-script'
-import { withAdmin } from '../../server-admin'
-import { prng } from '../../vectors'
-import { stress } from '../settings'
+} from '../../reliability/scratch-migrations.ts'
+import { runScript, startScript } from '../../run-script.ts'
+import { withAdmin } from '../../server-admin.ts'
+import { prng } from '../../vectors.ts'
+import { stress } from '../settings.ts'
 
 const PROCESSES = 8
 /** The slow migration's sleep: far longer than the test may wait for the next run. */
