@@ -19,6 +19,7 @@ import {
   rowLevelSecurity,
   vectorSearch,
 } from './measures.ts'
+import { roundTrips } from './round-trips.ts'
 import { type BenchDb, openBenchDb, scales } from './setup.ts'
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`)
@@ -80,6 +81,9 @@ run(async () => {
     rows.push(...(await rowLevelSecurity(bench, f, scale)))
     progress('3: vector search')
     rows.push(...(await vectorSearch(bench, scale)))
+    progress('6: round trips on the wire')
+    const room = f.rooms[0]
+    if (room) rows.push(...(await roundTrips(bench, room, scale)))
   } finally {
     await bench.db.close()
     await bench.sql.end()
