@@ -23,6 +23,8 @@ run(async () => {
     const summary = await migrate(target.runner, {
       migrationsFolder: values['migrations-folder'],
       lockWaitMs: env.DB_MIGRATE_LOCK_WAIT_MS,
+      lockTimeoutMs: env.DB_MIGRATE_LOCK_TIMEOUT_MS,
+      lockRetries: env.DB_MIGRATE_LOCK_RETRIES,
       log: (line) => console.log(`  ${line}`),
     })
     console.log(`  supabase environment: ${summary.environment}`)

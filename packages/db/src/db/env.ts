@@ -37,6 +37,10 @@ const envSchema = z.object({
   DATABASE_REPLICA_URLS: z.string().trim().min(1).optional(),
   /** How long db:migrate waits for another db:migrate's lock (default 10 minutes). */
   DB_MIGRATE_LOCK_WAIT_MS: positiveInt.optional(),
+  /** lock_timeout of the migrations' statements (default 5 s; 0 for none). */
+  DB_MIGRATE_LOCK_TIMEOUT_MS: z.coerce.number().int().nonnegative().optional(),
+  /** How many times db:migrate retries after such a lock timeout (default 0). */
+  DB_MIGRATE_LOCK_RETRIES: z.coerce.number().int().min(0).max(100).optional(),
   TEST_DATABASE_URL: z.string().trim().min(1).optional(),
   /** db:dev's port (default 54329). */
   DB_DEV_PORT: port.optional(),

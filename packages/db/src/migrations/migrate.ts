@@ -15,6 +15,12 @@ import {
   type SqlScript,
   supabaseEnvFile,
 } from './files.ts'
+import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  isLockTimeout,
+  LockTimeout,
+  lockTimeoutError,
+} from './lock-timeout.ts'
 import { MigrationError } from './migration-error.ts'
 import type { SqlRunner } from './sql-runner.ts'
 import {
@@ -38,6 +44,13 @@ export type MigrateOptions = {
   supabaseEnvPath?: string
   /** How long to wait for another db:migrate's lock. Default 10 minutes. */
   lockWaitMs?: number
+  /**
+   * lock_timeout for the migrations' own statements: one that waits longer for a table lock
+   * fails the run (nothing changed) naming the table and who holds it. Default 5 s; 0 for none.
+   */
+  lockTimeoutMs?: number
+  /** Runs retried after such a lock timeout, a second apart. Default 0. */
+  lockRetries?: number
   /** Called with progress lines ("waiting for the migration lock …"). */
   log?: (line: string) => void
 }
@@ -67,34 +80,50 @@ export async function migrate(
   await assertPrimary(db)
   // Everything, the lock too, is scoped to the one transaction: nothing outlives it, on any
   // connection, even one a pooler hands to someone else afterwards.
-  return db.transaction(async (tx) => {
-    // client_connection_check_interval: when db:migrate is killed, the server would otherwise
-    // run its statement to the end (a long CREATE INDEX: minutes) while holding the migration
-    // lock, and the next db:migrate would wait that long. With it, the server sees within a
-    // second that the client is gone and rolls back (test/stress/server/migrate.stress.ts).
-    await tx.exec(
-      `set local search_path = ${SEARCH_PATH}; set local statement_timeout = 0; set local client_connection_check_interval = 1000`,
-    )
-    await takeMigrationLock(tx, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log)
-    await ensureHistoryTables(tx)
-    const env = await applyEnvironment(tx, environment)
-    const { pending, alreadyApplied, adopted } = await pendingMigrations(tx, files, log)
-    const applied: MigrateSummary['applied'] = []
-    for (const file of pending) {
-      const t0 = performance.now()
-      await applyMigration(tx, file)
-      applied.push({ name: file.name, ms: Math.round(performance.now() - t0) })
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+  const retries = options.lockRetries ?? 0
+  const once = () =>
+    db.transaction(async (tx) => {
+      // client_connection_check_interval: when db:migrate is killed, the server would otherwise
+      // run its statement to the end (a long CREATE INDEX: minutes) while holding the migration
+      // lock, and the next db:migrate would wait that long. With it, the server sees within a
+      // second that the client is gone and rolls back (test/stress/server/migrate.stress.ts).
+      await tx.exec(
+        `set local search_path = ${SEARCH_PATH}; set local statement_timeout = 0; set local client_connection_check_interval = 1000`,
+      )
+      await takeMigrationLock(tx, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log)
+      await tx.exec(`set local lock_timeout = ${Math.round(lockTimeoutMs)}`)
+      await ensureHistoryTables(tx)
+      const env = await applyEnvironment(tx, environment)
+      const { pending, alreadyApplied, adopted } = await pendingMigrations(tx, files, log)
+      const applied: MigrateSummary['applied'] = []
+      for (const file of pending) {
+        const t0 = performance.now()
+        await applyMigration(tx, file, lockTimeoutMs)
+        applied.push({ name: file.name, ms: Math.round(performance.now() - t0) })
+      }
+      const fn = await applyRepeatable(tx, functions, applied.length > 0)
+      return {
+        environment: env,
+        applied,
+        alreadyApplied,
+        adopted,
+        functions: fn,
+        ms: Math.round(performance.now() - started),
+      }
+    })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await once()
+    } catch (error) {
+      if (!(error instanceof LockTimeout)) throw error
+      // Rolled back; the blockers are looked up now, outside the failed transaction.
+      const failure = await lockTimeoutError(db, error)
+      if (attempt >= retries) throw failure
+      log(`${failure.message.split(';')[0]}: retrying in 1 s (${attempt + 1} of ${retries})`)
+      await new Promise((done) => setTimeout(done, 1_000))
     }
-    const fn = await applyRepeatable(tx, functions, applied.length > 0)
-    return {
-      environment: env,
-      applied,
-      alreadyApplied,
-      adopted,
-      functions: fn,
-      ms: Math.round(performance.now() - started),
-    }
-  })
+  }
 }
 
 const DEFAULT_LOCK_WAIT_MS = 10 * 60_000
@@ -120,9 +149,6 @@ async function takeMigrationLock(tx: SqlRunner, waitMs: number, log: (line: stri
     throw new MigrationError(
       `the migration lock is still held after ${Math.round(waitMs / 1000)} s by ${await lockHolder(tx)}: wait for it, or end that session (select pg_terminate_backend(pid)); nothing was changed`,
     )
-  } finally {
-    // The migrations' own statements get no lock wait limit from here.
-    await tx.exec('set local lock_timeout = 0').catch(() => {})
   }
 }
 
@@ -318,11 +344,12 @@ async function recordInDrizzleHistory(tx: SqlRunner, file: MigrationFile) {
   ])
 }
 
-async function applyMigration(tx: SqlRunner, file: MigrationFile) {
+async function applyMigration(tx: SqlRunner, file: MigrationFile, lockTimeoutMs: number) {
   for (const [i, statement] of file.statements.entries()) {
     try {
       await tx.exec(statement)
     } catch (error) {
+      if (isLockTimeout(error)) throw new LockTimeout(file.name, statement, lockTimeoutMs)
       const excerpt = statement.replace(/\s+/g, ' ').slice(0, 120)
       throw new MigrationError(
         `${file.name}, statement ${i + 1} of ${file.statements.length} failed: ${messageOf(error)} (in: ${excerpt})`,

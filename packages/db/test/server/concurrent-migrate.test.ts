@@ -4,6 +4,7 @@ import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
 import { readEnv } from '../../src/db/env.ts'
 import { readMigrations } from '../../src/migrations/files.ts'
+import { addMigration, copyMigrations, scratchDir } from '../reliability/scratch-migrations.ts'
 import { runScript } from '../run-script.ts'
 import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
 
@@ -96,4 +97,70 @@ describe('concurrent db:migrate on one empty server database', () => {
       await dropDatabase(base, name)
     }
   })
+
+  it('a migration stuck behind a long read gives up, naming the table and the reader', async () => {
+    const base = readEnv().TEST_DATABASE_URL as string
+    const name = `app_db_locktimeout_${process.pid}_${Date.now().toString(36)}`
+    await withAdmin(base, (sql) => sql.unsafe(`create database "${name}"`))
+    const url = adminUrl(base, name)
+    const scratch = scratchDir('lock-timeout')
+    const reader = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      connection: { application_name: 'a long report' },
+    })
+    let finish = () => {}
+    const finished = new Promise<void>((done) => {
+      finish = done
+    })
+    try {
+      expect(await runScript('migrate', [], { DATABASE_URL: url })).toMatchObject({ code: 0 })
+      const folder = copyMigrations(scratch.dir, 'migrations')
+      addMigration(folder, '20991231000000_message_note', [
+        'alter table public.messages add column note text;',
+      ])
+      let reading = () => {}
+      const isReading = new Promise<void>((done) => {
+        reading = done
+      })
+      const report = reader.begin(async (tx) => {
+        await tx`select count(*) from public.messages`
+        reading()
+        await finished
+      })
+      await isReading
+      const failed = await runScript('migrate', ['--migrations-folder', folder], {
+        DATABASE_URL: url,
+        DB_MIGRATE_LOCK_TIMEOUT_MS: '300',
+      })
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toMatch(
+        /^error: 20991231000000_message_note.sql: waited more than 0.3 s for a lock on messages, held by pid \d+ \(a long report, .*nothing was changed/,
+      )
+      const columns = await withAdmin(
+        url,
+        (sql) => sql<{ n: number }[]>`select count(*)::int as n from information_schema.columns
+          where table_name = 'messages' and column_name = 'note'`,
+      )
+      expect(columns[0]?.n).toBe(0)
+      // With retries it goes through once the report is done.
+      const retried = runScript('migrate', ['--migrations-folder', folder], {
+        DATABASE_URL: url,
+        DB_MIGRATE_LOCK_TIMEOUT_MS: '300',
+        DB_MIGRATE_LOCK_RETRIES: '10',
+      })
+      await new Promise((done) => setTimeout(done, 1_500))
+      finish()
+      await report
+      const result = await retried
+      expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' })
+      expect(result.stdout).toMatch(/retrying in 1 s \(1 of 10\)/)
+      expect(result.stdout).toMatch(/20991231000000_message_note/)
+    } finally {
+      finish()
+      await reader.end({ timeout: 5 })
+      scratch.remove()
+      await dropDatabase(base, name)
+    }
+  }, 90_000)
 })
