@@ -8,6 +8,15 @@ import { addMigration, copyMigrations, scratchDir } from '../reliability/scratch
 import { runScript } from '../run-script.ts'
 import { adminUrl, dropDatabase, withAdmin } from '../server-admin.ts'
 
+/** A promise and the function that settles it: one test step waiting for another. */
+function signal(): [Promise<void>, () => void] {
+  let settle = () => {}
+  const settled = new Promise<void>((done) => {
+    settle = done
+  })
+  return [settled, settle]
+}
+
 describe('concurrent db:migrate on one empty server database', () => {
   it('4 processes at once all exit 0 and record each migration once', async () => {
     const base = readEnv().TEST_DATABASE_URL as string
@@ -48,15 +57,9 @@ describe('concurrent db:migrate on one empty server database', () => {
       onnotice: () => {},
       connection: { application_name: 'a long migration' },
     })
-    let release = () => {}
-    const released = new Promise<void>((done) => {
-      release = done
-    })
+    const [released, release] = signal()
     try {
-      let locked = () => {}
-      const isLocked = new Promise<void>((done) => {
-        locked = done
-      })
+      const [isLocked, locked] = signal()
       const held = holder.begin(async (tx) => {
         await tx`select pg_advisory_xact_lock(7368212023)`
         locked()
@@ -109,20 +112,14 @@ describe('concurrent db:migrate on one empty server database', () => {
       onnotice: () => {},
       connection: { application_name: 'a long report' },
     })
-    let finish = () => {}
-    const finished = new Promise<void>((done) => {
-      finish = done
-    })
+    const [finished, finish] = signal()
     try {
       expect(await runScript('migrate', [], { DATABASE_URL: url })).toMatchObject({ code: 0 })
       const folder = copyMigrations(scratch.dir, 'migrations')
       addMigration(folder, '20991231000000_message_note', [
         'alter table public.messages add column note text;',
       ])
-      let reading = () => {}
-      const isReading = new Promise<void>((done) => {
-        reading = done
-      })
+      const [isReading, reading] = signal()
       const report = reader.begin(async (tx) => {
         await tx`select count(*) from public.messages`
         reading()
