@@ -18,6 +18,8 @@ export const supabaseTypesFile = join(packageDir, 'src/supabase/database.types.t
 
 const require = createRequire(import.meta.url)
 
+// Asynchronous on purpose: the embedded database the generator reads is served from this
+// process, which a synchronous spawn would block.
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
     const child = spawn(command, args, { cwd: packageDir, env, stdio: 'pipe' })

@@ -6,11 +6,10 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { lockDataDir } from './data-dir-lock.ts'
-import { parseDatabaseUrl } from './database-url.ts'
 import { defaultDataDir, readEnv } from './env.ts'
 import { withHelpers } from './handle.ts'
 import { SEARCH_PATH } from './search-path.ts'
-import { createServerDb, drizzleOptions, splitUrls } from './server.ts'
+import { createServerDb, drizzleOptions, type ServerDbOptions, splitUrls } from './server.ts'
 import type { Db } from './types.ts'
 
 export { roleOf } from './handle.ts'
@@ -30,42 +29,21 @@ export type {
 } from './types.ts'
 export { rlsRoles } from './types.ts'
 
-export type CreateDbOptions = {
+/**
+ * createServerDb's options (server lane), each defaulting to the environment where one is
+ * named: `DATABASE_URL`, `DATABASE_REPLICA_URLS`, `DB_TRANSACTION_POOLER` (after the URL's
+ * `?pgbouncer=`), `DB_POOL_MAX`, `DB_STATEMENT_TIMEOUT_MS`, `DB_LOG_QUERIES`; plus the embedded
+ * lane's.
+ */
+export type CreateDbOptions = Partial<
+  Omit<ServerDbOptions, 'url' | 'urlName' | 'transactionPoolerDefault'>
+> & {
   /** A postgres:// URL. Default: `DATABASE_URL`; when neither is set, the embedded database. */
   url?: string
   /** The embedded database's directory (`memory://` for in-memory). Default: `PGLITE_DATA_DIR` or `.data/pglite`. */
   dataDir?: string
   /** An already created PGlite (with the vector extension loaded) to use instead of `dataDir`. */
   pglite?: PGlite
-  /** Pool size on the server lane. Default: `DB_POOL_MAX` or 10. */
-  maxConnections?: number
-  /**
-   * The URL leads through a transaction pooler (PgBouncer, Supavisor in transaction mode): no
-   * prepared statements, no session state, settings per transaction. Default: `?pgbouncer=` in
-   * the URL, then `DB_TRANSACTION_POOLER`, then yes only on Supabase's pooler port 6543.
-   */
-  transactionPooler?: boolean
-  /** Prepared statements. Default: on, off behind a transaction pooler (where they cannot work). */
-  prepare?: boolean
-  /**
-   * `statement_timeout` for every statement: a startup parameter on a direct connection, set
-   * per transaction behind a pooler (PgBouncer refuses it at startup). Default:
-   * `DB_STATEMENT_TIMEOUT_MS` or the server's.
-   */
-  statementTimeoutMs?: number
-  /**
-   * rls() transactions idle longer than this between statements are ended by the server, so a
-   * stuck caller cannot hold a (pooled) server connection. Default 60 s; 0 for none.
-   */
-  idleInTransactionTimeoutMs?: number
-  /** Read replicas for rlsRead() and replica(). Default: `DATABASE_REPLICA_URLS`, or none. */
-  replicas?: string[]
-  /** How long rlsRead({ after }) waits for a replica to replay a write. Default 250 ms. */
-  replicaWaitMs?: number
-  /** Log every query (development). Default: `DB_LOG_QUERIES`. */
-  logQueries?: boolean
-  /** Give up connecting after this long. Default 10 s. */
-  connectTimeoutSeconds?: number
   /**
    * The embedded data directory is locked while the handle is open (two processes writing it
    * corrupt it): another process is refused with who holds it. This names the holder in that
@@ -85,9 +63,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
       url,
       urlName: 'DATABASE_URL',
       replicas: options.replicas ?? splitUrls(env.DATABASE_REPLICA_URLS),
-      // The URL's own ?pgbouncer= comes before the environment's default.
-      transactionPooler:
-        options.transactionPooler ?? parseDatabaseUrl(url).pgbouncer ?? env.DB_TRANSACTION_POOLER,
+      transactionPoolerDefault: env.DB_TRANSACTION_POOLER,
       maxConnections: options.maxConnections ?? env.DB_POOL_MAX,
       statementTimeoutMs: options.statementTimeoutMs ?? env.DB_STATEMENT_TIMEOUT_MS,
       logQueries: logger,

@@ -28,6 +28,8 @@ export type ServerDbOptions = {
    * the URL, then yes only on Supabase's pooler port 6543.
    */
   transactionPooler?: boolean
+  /** What holds when neither `transactionPooler` nor the URL says (createDb: the environment's). */
+  transactionPoolerDefault?: boolean
   /** Prepared statements. Default: on, off behind a transaction pooler (where they cannot work). */
   prepare?: boolean
   /** Pool size. Default 10. */
@@ -84,7 +86,10 @@ function serverDatabase(
   options: ServerDbOptions,
 ): { db: Database; url: DatabaseUrl; end: () => Promise<void> } {
   const parsed = parseDatabaseUrl(url, name)
-  const pooled = behindTransactionPooler(parsed, { option: options.transactionPooler })
+  const pooled = behindTransactionPooler(parsed, {
+    option: options.transactionPooler,
+    env: options.transactionPoolerDefault,
+  })
   if (pooled && options.prepare) {
     throw new ConfigError(
       `${name} leads through a transaction pooler, where prepared statements cannot work: drop prepare: true, or use the direct or session-mode URL`,

@@ -6,6 +6,7 @@
 // refuses them as startup parameters.
 import type postgres from 'postgres'
 import { ConfigError } from '../errors/errors.ts'
+import { pipelined } from './transaction-settings.ts'
 
 type UnsafeArgs = Parameters<postgres.Sql['unsafe']>
 
@@ -45,15 +46,8 @@ export function transactionPooled(
   const names = Object.keys(settings)
   const text = `select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`
   const params = names.flatMap((name) => [name, settings[name] as string])
-  const withSettings = async <T>(tx: postgres.TransactionSql, work: () => Promise<T>) => {
-    if (names.length === 0) return work()
-    const setup = tx.unsafe(text, params)
-    setup.execute()
-    const [set, result] = await Promise.allSettled([setup, work()])
-    if (set.status === 'rejected') throw set.reason
-    if (result.status === 'rejected') throw result.reason
-    return result.value
-  }
+  const withSettings = <T>(tx: postgres.TransactionSql, work: () => Promise<T>) =>
+    names.length === 0 ? work() : pipelined(tx, text, params, work)
   const checked = (tx: postgres.TransactionSql): postgres.TransactionSql =>
     new Proxy(tx, {
       get(target, key, receiver) {

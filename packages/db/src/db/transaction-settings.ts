@@ -36,6 +36,20 @@ export async function withLocalSettings<T>(
     return work()
   }
   const { sql: text, params } = dialect.sqlToQuery(statement)
+  return pipelined(raw, text, params, work)
+}
+
+/**
+ * Sends `text` on the transaction's own connection at once, then runs `work`: the server runs
+ * them in that order, and `work` runs only in a transaction where `text` succeeded. Both settle
+ * before this returns.
+ */
+export async function pipelined<T>(
+  raw: postgres.TransactionSql,
+  text: string,
+  params: unknown[],
+  work: () => Promise<T>,
+): Promise<T> {
   const setup = raw.unsafe(text, params as postgres.ParameterOrJSON<never>[])
   setup.execute()
   const [set, result] = await Promise.allSettled([setup, (async () => work())()])

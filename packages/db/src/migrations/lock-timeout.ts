@@ -8,6 +8,16 @@ import type { SqlRunner } from './sql-runner.ts'
 /** A few seconds: long enough for a busy table's short queries, short of an outage. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
 
+/**
+ * One line about the session `a` (a pg_stat_activity row): who holds a lock, for an error
+ * message that lets someone find and end it.
+ */
+export const sessionSummary = `format('pid %s (%s, user %s, from %s, %s since %s%s)', a.pid,
+    coalesce(nullif(a.application_name, ''), 'no application_name'), a.usename,
+    coalesce(host(a.client_addr), 'local socket'), a.state,
+    to_char(coalesce(a.xact_start, a.backend_start), 'YYYY-MM-DD HH24:MI:SS TZ'),
+    case when a.query <> '' then ': ' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 60) else '' end)`
+
 /** A statement of a migration that gave up waiting for a lock. */
 export class LockTimeout extends Error {
   constructor(
@@ -35,11 +45,7 @@ export async function describeLockTimeout(db: SqlRunner, timeout: LockTimeout): 
   const names = relationsOf(timeout.statement)
   const rows = await db
     .query<{ relation: string; who: string }>(
-      `select l.relation::regclass::text as relation,
-          format('pid %s (%s, user %s, %s since %s%s)', a.pid,
-            coalesce(nullif(a.application_name, ''), 'no application_name'), a.usename, a.state,
-            to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS'),
-            case when a.query <> '' then ': ' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 60) else '' end) as who
+      `select l.relation::regclass::text as relation, ${sessionSummary} as who
         from pg_locks l join pg_stat_activity a on a.pid = l.pid
         where l.granted and l.pid <> pg_backend_pid()
           and l.relation = any (select to_regclass(n) from unnest($1::text[]) n)

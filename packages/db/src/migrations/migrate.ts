@@ -20,6 +20,7 @@ import {
   isLockTimeout,
   LockTimeout,
   lockTimeoutError,
+  sessionSummary,
 } from './lock-timeout.ts'
 import { MigrationError } from './migration-error.ts'
 import type { SqlRunner } from './sql-runner.ts'
@@ -155,10 +156,7 @@ async function takeMigrationLock(tx: SqlRunner, waitMs: number, log: (line: stri
 async function lockHolder(tx: SqlRunner): Promise<string> {
   const key = BigInt(LOCK_KEY)
   const [row] = await tx.query<{ who: string }>(
-    `select format('pid %s (%s, user %s, from %s, %s since %s)', a.pid,
-        coalesce(nullif(a.application_name, ''), 'no application_name'), a.usename,
-        coalesce(host(a.client_addr), 'local socket'), a.state,
-        to_char(coalesce(a.xact_start, a.backend_start), 'YYYY-MM-DD HH24:MI:SS TZ')) as who
+    `select ${sessionSummary} as who
       from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2
       limit 1`,
