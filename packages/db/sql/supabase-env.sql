@@ -209,3 +209,113 @@ $$;
 
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to anon, authenticated, service_role, supabase_auth_admin;
+
+-- Supabase Realtime's part of the database, as its tenant migrations leave it (the names,
+-- columns, grants and function signatures of supabase/realtime's tenant schema), so that the
+-- same migrations (policies on realtime.messages, broadcast triggers) run here as on Supabase.
+-- On Supabase, Realtime creates and owns all of this; this file never runs there.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_realtime_admin') then
+    begin
+      create role supabase_realtime_admin nologin noinherit;
+    exception when duplicate_object or unique_violation then
+      null;
+    end;
+  end if;
+end
+$$;
+create schema if not exists realtime;
+comment on schema realtime is 'app-db: Supabase-shaped realtime schema for plain Postgres (packages/db/sql/supabase-env.sql)';
+grant usage on schema realtime to anon, authenticated, service_role;
+
+-- What Realtime authorizes private channels against, and what database broadcasts are written
+-- to (Realtime reads new rows through logical replication). Partitioned by day on Supabase,
+-- where Realtime creates each day's partition; a broadcast with no partition for its day fails
+-- (and realtime.send() turns that into a WARNING). Here one DEFAULT partition stands in for them.
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  id uuid not null default gen_random_uuid(),
+  binary_payload bytea,
+  constraint messages_pkey primary key (id, inserted_at),
+  constraint messages_payload_exclusive check (payload is null or binary_payload is null)
+) partition by range (inserted_at);
+create index if not exists messages_inserted_at_topic_index on realtime.messages
+  (inserted_at desc, topic) where extension = 'broadcast' and private is true;
+create table if not exists realtime.messages_stand_in partition of realtime.messages default;
+alter table realtime.messages enable row level security;
+alter table realtime.messages owner to supabase_realtime_admin;
+alter table realtime.messages_stand_in owner to supabase_realtime_admin;
+-- Supabase's grants: what a user may do is left to the policies the project writes.
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+
+-- The channel being authorized: Realtime sets `realtime.topic` before it asks the policies.
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text;
+$$;
+
+-- A broadcast from the database. Like Supabase's, it never fails its caller: an error becomes
+-- a WARNING in the server log and the broadcast is lost.
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+declare
+  generated_id uuid;
+  final_payload jsonb;
+begin
+  begin
+    generated_id := gen_random_uuid();
+    if payload ? 'id' then
+      final_payload := payload;
+    else
+      final_payload := jsonb_set(payload, '{id}', to_jsonb(generated_id));
+    end if;
+    execute format('SET LOCAL realtime.topic TO %L', topic);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (generated_id, final_payload, event, topic, private, 'broadcast');
+  exception
+    when others then
+      raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+-- Supabase's trigger helper for row changes (its payload is the whole row, old and new).
+create or replace function realtime.broadcast_changes(topic_name text, event_name text,
+  operation text, table_name text, table_schema text, new record, old record,
+  level text default 'ROW')
+returns void
+language plpgsql
+as $$
+declare
+  row_data jsonb := '{}'::jsonb;
+begin
+  if level = 'STATEMENT' then
+    raise exception 'function can only be triggered for each row, not for each statement';
+  end if;
+  if operation = 'INSERT' or operation = 'UPDATE' or operation = 'DELETE' then
+    row_data := jsonb_build_object('old_record', old, 'record', new, 'operation', operation,
+      'table', table_name, 'schema', table_schema);
+    perform realtime.send(row_data, event_name, topic_name);
+  else
+    raise exception 'Unexpected operation type: %', operation;
+  end if;
+exception
+  when others then
+    raise exception 'Failed to process the row: %', sqlerrm;
+end;
+$$;
+
+alter function realtime.topic() owner to supabase_realtime_admin;
+alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+alter function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+  owner to supabase_realtime_admin;
