@@ -268,6 +268,33 @@ const matrix: Spec[] = [
     sql: `delete from messages where id = {msg} returning 1`,
     expect: ['error', 'ok', 'none', 'none', 'none', 'ok'],
   },
+  // A room's private Realtime channel (room:<id>): Realtime asks these policies whether a user
+  // may receive (select) and send broadcasts and presence (insert). The {msg} fixture's
+  // broadcast is the row to see. Supabase grants the API roles select, insert and update here.
+  {
+    table: 'realtime.messages',
+    op: 'select',
+    sql: `select 1 from realtime.messages where topic = 'room:' || {room}`,
+    expect: ['none', 'ok', 'none', 'ok', 'none', 'ok'],
+  },
+  {
+    table: 'realtime.messages',
+    op: 'insert',
+    sql: `insert into realtime.messages (topic, extension) values ('room:' || {room}, 'presence') returning 1`,
+    expect: ['error', 'ok', 'error', 'ok', 'error', 'ok'],
+  },
+  {
+    table: 'realtime.messages',
+    op: 'update',
+    sql: `update realtime.messages set payload = '{}' where topic = 'room:' || {room} returning 1`,
+    expect: ['none', 'none', 'none', 'none', 'none', 'ok'],
+  },
+  {
+    table: 'realtime.messages',
+    op: 'delete',
+    sql: `delete from realtime.messages where topic = 'room:' || {room} returning 1`,
+    expect: ['error', 'error', 'error', 'error', 'error', 'error'],
+  },
   {
     table: 'virtual_users',
     op: 'select',
@@ -603,6 +630,30 @@ const escalations: {
     attempt: 'read auth.users',
     actor: 'stranger',
     sql: 'select 1 from auth.users',
+    expect: 'error',
+  },
+  {
+    attempt: 'receive on the channel of a room they left',
+    actor: 'leaver',
+    sql: `select 1 from realtime.messages where topic = 'room:' || {room}`,
+    expect: 'none',
+  },
+  {
+    attempt: 'send on the channel of a room they left',
+    actor: 'leaver',
+    sql: `insert into realtime.messages (topic, extension) values ('room:' || {room}, 'broadcast') returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: 'write a postgres_changes row on a room channel',
+    actor: 'member',
+    sql: `insert into realtime.messages (topic, extension) values ('room:' || {room}, 'postgres_changes') returning 1`,
+    expect: 'error',
+  },
+  {
+    attempt: 'call the broadcast trigger function directly',
+    actor: 'member',
+    sql: `select private.broadcast_message_change()`,
     expect: 'error',
   },
   {

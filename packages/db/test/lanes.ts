@@ -27,6 +27,8 @@ export type TestDatabase = {
   sql: SqlRunner
   /** Connection URL (server lane only): for tests that run the scripts as processes. */
   url?: string
+  /** The database itself (embedded lane only): for what only PGlite's API offers (notices). */
+  pglite?: PGlite
   close(): Promise<void>
 }
 
@@ -40,7 +42,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       extensions: { vector },
     })
     const db = createDb({ pglite: pg })
-    return { lane, db, sql: pgliteRunner(pg), close: () => db.close() }
+    return { lane, db, sql: pgliteRunner(pg), pglite: pg, close: () => db.close() }
   }
   const base = readEnv().TEST_DATABASE_URL
   if (!base) throw new Error('the server lane needs TEST_DATABASE_URL')

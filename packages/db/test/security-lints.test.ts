@@ -41,6 +41,11 @@ const planted: Record<string, { setup: string; object: RegExp }[]> = {
                 with check (current_setting('request.jwt.claims', true) is not null)`,
       object: /per row claims/,
     },
+    {
+      setup: `create policy "per row topic" on realtime.messages for select to authenticated
+                using (topic = 'room:' || auth.uid()::text)`,
+      object: /realtime\.messages: per row topic/,
+    },
   ],
   multiple_permissive_policies: [
     {
@@ -52,6 +57,11 @@ const planted: Record<string, { setup: string; object: RegExp }[]> = {
       setup: `create policy "second insert" on public.messages for insert to authenticated
                 with check (false)`,
       object: /messages authenticated INSERT/,
+    },
+    {
+      setup: `create policy "anyone may listen" on realtime.messages for select to authenticated
+                using (extension = 'broadcast')`,
+      object: /realtime\.messages authenticated SELECT/,
     },
   ],
   policy_to_public: [
@@ -73,6 +83,11 @@ const planted: Record<string, { setup: string; object: RegExp }[]> = {
       setup: `create policy "open update" on public.addresses for update to authenticated
                 using (true) with check (user_id = (select auth.uid()))`,
       object: /open update/,
+    },
+    {
+      setup: `create policy "anyone may broadcast" on realtime.messages for insert to authenticated
+                with check (true)`,
+      object: /realtime\.messages: anyone may broadcast/,
     },
   ],
   rls_references_user_metadata: [

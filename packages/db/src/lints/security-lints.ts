@@ -9,6 +9,9 @@ export type LintFinding = { lint: string; level: LintLevel; object: string }
 
 // Schemas the Supabase API (PostgREST) exposes by default.
 const exposed = `('public')`
+// Where the project's policies are: the tables, and the private Realtime channels
+// (realtime.messages), which Realtime authorizes against the user's policies the same way.
+const policed = `('public', 'realtime')`
 const policyExpr = `coalesce(p.qual, '') || ' ' || coalesce(p.with_check, '')`
 
 export const securityLints: Lint[] = [
@@ -42,7 +45,7 @@ export const securityLints: Lint[] = [
       'a policy calls auth.*() or current_setting() per row: wrap it as (select auth.uid())',
     sql: `select p.schemaname || '.' || p.tablename || ': ' || p.policyname as object
           from pg_policies p
-          where p.schemaname in ${exposed}
+          where p.schemaname in ${policed}
             and regexp_count(${policyExpr}, '(auth\\.(uid|jwt|role|email)|current_setting)\\(')
               > regexp_count(${policyExpr}, 'select (auth\\.(uid|jwt|role|email)|current_setting)\\(', 1, 'i')`,
   },
@@ -54,7 +57,7 @@ export const securityLints: Lint[] = [
           from pg_policies p, unnest(p.roles) as r(role),
             unnest(case when p.cmd = 'ALL' then array['SELECT', 'INSERT', 'UPDATE', 'DELETE']
                         else array[p.cmd] end) as a(action)
-          where p.permissive = 'PERMISSIVE' and p.schemaname in ${exposed}
+          where p.permissive = 'PERMISSIVE' and p.schemaname in ${policed}
           group by p.schemaname, p.tablename, r.role, a.action having count(*) > 1`,
   },
   {
@@ -62,7 +65,7 @@ export const securityLints: Lint[] = [
     level: 'WARN',
     description: 'a policy TO public applies to every role: name the role',
     sql: `select p.schemaname || '.' || p.tablename || ': ' || p.policyname as object
-          from pg_policies p where p.schemaname in ${exposed} and 'public' = any(p.roles)`,
+          from pg_policies p where p.schemaname in ${policed} and 'public' = any(p.roles)`,
   },
   {
     name: 'rls_policy_always_true',
@@ -70,7 +73,7 @@ export const securityLints: Lint[] = [
     description: 'a write policy for API roles that is always true',
     sql: `select p.schemaname || '.' || p.tablename || ': ' || p.policyname as object
           from pg_policies p
-          where p.schemaname in ${exposed} and p.cmd in ('INSERT', 'UPDATE', 'DELETE', 'ALL')
+          where p.schemaname in ${policed} and p.cmd in ('INSERT', 'UPDATE', 'DELETE', 'ALL')
             and p.roles && array['public', 'anon', 'authenticated']::name[]
             and (trim(coalesce(p.qual, '')) = 'true' or trim(coalesce(p.with_check, '')) = 'true')`,
   },

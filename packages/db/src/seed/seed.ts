@@ -71,6 +71,9 @@ export async function seed(db: Database, options: SeedRunOptions = {}): Promise<
 
   await db.transaction(async (tx) => {
     await assertMigrated(tx)
+    // Demo rooms have no subscribers yet: no Realtime broadcast per seeded message
+    // (migration room_broadcasts).
+    await tx.execute(sql`select set_config('app_db.broadcasts', 'off', true)`)
     if (options.reset) await emptyAppData(tx)
     else await assertEmpty(tx)
 

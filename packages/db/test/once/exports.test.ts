@@ -47,6 +47,7 @@ const documented: Record<string, string[]> = {
   ],
   './queries': ['listMessages', 'sendMessage', 'inviteMember', 'upsertEmbedding', 'copyEmbeddings'],
   './testing': ['createTestUser', 'asUser', 'asAnon', 'asServiceRole', 'createTestDb'],
+  './realtime': ['roomTopic', 'parseRoomBroadcast', 'roomBroadcastSchema', 'roomTopicPrefix'],
   // Types only: the supabase-js Database type.
   './supabase': [],
 }
@@ -66,4 +67,23 @@ describe('@app/db exports map', () => {
       expect(missing, `${path} lacks these exports`).toEqual([])
     },
   )
+
+  it('@app/db/realtime loads no driver and nothing of Node: a browser bundle can import it', () => {
+    const bare = new Set<string>()
+    const seen = new Set<string>()
+    const visit = (file: string) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const text = readFileSync(file, 'utf8')
+      for (const [, spec] of text.matchAll(
+        /^(?:import|export)\s+(?!type\b)(?:[^;'"]*?\bfrom\s+)?['"]([^'"]+)['"]/gm,
+      )) {
+        if (!spec) continue
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec))
+        else bare.add(spec.replace(/^(@[^/]+\/[^/]+|[^/]+).*$/, '$1'))
+      }
+    }
+    visit(resolve(packageDir, exports['./realtime'] as string))
+    expect([...bare].sort()).toEqual(['drizzle-orm', 'zod'])
+  })
 })

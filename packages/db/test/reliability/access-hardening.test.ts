@@ -41,6 +41,9 @@ const securityDefiners: Record<string, string[]> = {
   'private.user_chats_membership()': [],
   'private.user_chats_departures()': [],
   'private.chat_rooms_private_delete_leaves()': [],
+  // Realtime broadcast triggers on messages and user_chats: fired, never called.
+  'private.broadcast_message_change()': [],
+  'private.broadcast_membership_change()': [],
 }
 
 /** What supabase_auth_admin may do in the app's schemas: fire the hook, nothing more. */

@@ -24,7 +24,9 @@ const skip = skipWithout(
   existsSync(deno) ? undefined : `no ${deno} (pnpm install)`,
 )
 const secret = 'test-jwt-secret-with-at-least-32-characters'
-const denoEnv = { ...process.env, NO_COLOR: '1' }
+// Deno trusts its own copy of Mozilla's roots unless told otherwise; the machine's store too, so
+// that a registry reached through an intercepting proxy (as on CI machines) verifies as in Node.
+const denoEnv = { ...process.env, NO_COLOR: '1', DENO_TLS_CA_STORE: 'system,mozilla' }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 /** An HS256 JWT as Supabase Auth issues them, signed here with node:crypto (not jose). */

@@ -1,6 +1,7 @@
 // Type-checked by `pnpm typecheck` (never run): supabase-js with the generated Database type
 // accepts the schema's real columns and insert shapes, and refuses wrong ones.
 import { createClient } from '@supabase/supabase-js'
+import { parseRoomBroadcast, type RoomBroadcast, roomTopic } from '../../src/realtime.ts'
 import type { Database } from '../../src/supabase/database.types.ts'
 
 const supabase = createClient<Database>('http://127.0.0.1:54321', 'anon-key')
@@ -35,4 +36,24 @@ export async function usage() {
 
   // @ts-expect-error: there is no such table
   await supabase.from('nope').select('*')
+}
+
+// The README's live-chat subscription, exactly: a room's private channel with the user's
+// session, each database broadcast parsed into a typed change.
+export function subscribeToRoom(roomId: string, render: (change: RoomBroadcast) => void) {
+  const channel = supabase
+    .channel(roomTopic(roomId), { config: { private: true } })
+    .on('broadcast', { event: '*' }, (message) => {
+      const change = parseRoomBroadcast(message)
+      if (!change) return // a client broadcast, or anything else on the channel
+      if (change.event === 'message_created' || change.event === 'message_edited') {
+        const sentAt: Date = change.payload.createdAt
+        void sentAt
+      }
+      // @ts-expect-error: a deletion carries only the ids
+      void (change.event === 'message_deleted' && change.payload.content)
+      render(change)
+    })
+    .subscribe()
+  return () => supabase.removeChannel(channel)
 }

@@ -1,4 +1,5 @@
 export * from './chat-rooms.ts'
 export * from './messages.ts'
 export * from './relations.ts'
+export * from './room-channels.ts'
 export * from './user-chats.ts'
