@@ -7,6 +7,7 @@
 // 3. drizzle-kit check: the migration snapshots are consistent.
 // 4. Drift: the schema files and the committed migrations agree, i.e. `pnpm db:generate`
 //    would write nothing. Generate runs on a scratch copy of the migrations, never the real one.
+// --live instead compares the database itself with the migrations (scripts/check-live.ts).
 import { spawnSync } from 'node:child_process'
 import {
   cpSync,
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { functionsFile, migrationsDir } from '../src/migrations/files.ts'
 import { functionsNotCaptured } from '../src/migrations/functions-capture.ts'
 import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql.ts'
+import { liveOptions, runLiveCheck } from './check-live.ts'
 import { parseArgs, run } from './cli.ts'
 import { findDestructiveChanges } from './destructive-guard.ts'
 import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types.ts'
@@ -48,8 +50,10 @@ run(async () => {
       migrations: { type: 'string' },
       'seed-sql': { type: 'string' },
       'supabase-types': { type: 'string' },
+      ...liveOptions,
     },
   })
+  if (values.live) return runLiveCheck(values)
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
 
   const guarded = values.migrations ? resolve(values.migrations) : migrationsDir

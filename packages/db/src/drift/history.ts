@@ -1,0 +1,85 @@
+// Which of the repo's migrations the target has applied, read as db:migrate reads it (drizzle's
+// history, or the Supabase CLI's for a database it migrated) but without writing anything.
+// The drift check compares the target with the repo as of its applied migrations, so pending
+// ones are one line, not a line per object they would create.
+import type { MigrationFile, SqlScript } from '../migrations/files.ts'
+import type { SqlRunner } from '../migrations/sql-runner.ts'
+import { type CliRow, cliVersion, ranThisFile } from '../migrations/supabase-history.ts'
+
+export type TargetHistory = {
+  applied: MigrationFile[]
+  /** What the history says about the migrations and functions.sql: one line each. */
+  lines: string[]
+}
+
+export async function readTargetHistory(
+  tx: SqlRunner,
+  files: MigrationFile[],
+  functions: SqlScript,
+): Promise<TargetHistory> {
+  const [tables] = await tx.query<{ drizzle: boolean; cli: boolean; repeatable: boolean }>(
+    `select to_regclass('drizzle.__drizzle_migrations') is not null as drizzle,
+            to_regclass('supabase_migrations.schema_migrations') is not null as cli,
+            to_regclass('drizzle.__app_db_repeatable') is not null as repeatable`,
+  )
+  const ours = tables?.drizzle
+    ? await tx.query<{ hash: string; created_at: string }>(
+        'select hash, created_at::text from drizzle.__drizzle_migrations',
+      )
+    : []
+  const cli = tables?.cli
+    ? await tx.query<CliRow>(
+        'select version, name, statements from supabase_migrations.schema_migrations',
+      )
+    : []
+  const byCreatedAt = new Map(ours.map((row) => [row.created_at, row.hash]))
+  const byVersion = new Map(cli.map((row) => [row.version, row]))
+  const lines: string[] = []
+  const applied: MigrationFile[] = []
+  const pending: MigrationFile[] = []
+  for (const file of files) {
+    const hash = byCreatedAt.get(String(file.createdAt))
+    const row = byVersion.get(cliVersion(file).version)
+    if (hash === undefined && !row) {
+      pending.push(file)
+      continue
+    }
+    applied.push(file)
+    if ((hash !== undefined && hash !== file.hash) || (row && !ranThisFile(file, row))) {
+      lines.push(`migration ${file.name}: edited after it was applied (the applied one differs)`)
+    }
+  }
+  const local = new Set(files.map((f) => String(f.createdAt)))
+  const versions = new Set(files.map((f) => cliVersion(f).version))
+  const unknown =
+    ours.filter((row) => !local.has(row.created_at)).length +
+    cli.filter((row) => !versions.has(row.version)).length
+  if (unknown > 0) {
+    lines.push(
+      `migrations: ${unknown} history entr${unknown === 1 ? 'y' : 'ies'} on the live database for migrations the repo does not have`,
+    )
+  }
+  if (applied.length === 0) {
+    lines.unshift(
+      `migrations: none of the repo's ${files.length} is applied on the live database (never migrated?): run pnpm db:migrate`,
+    )
+    return { applied, lines }
+  }
+  if (pending.length > 0) {
+    const first = pending[0]?.name
+    lines.unshift(
+      `migrations: ${pending.length} pending on the live database (from ${first}): compared with the repo as of the applied ones; run pnpm db:migrate`,
+    )
+  } else if (tables?.repeatable) {
+    const [row] = await tx.query<{ checksum: string }>(
+      'select checksum from drizzle.__app_db_repeatable where name = $1',
+      [functions.name],
+    )
+    if (row && row.checksum !== functions.checksum) {
+      lines.push(
+        `${functions.name}: changed since it was applied to the live database: run pnpm db:migrate`,
+      )
+    }
+  }
+  return { applied, lines }
+}
