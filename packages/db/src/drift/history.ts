@@ -2,6 +2,7 @@
 // history, or the Supabase CLI's for a database it migrated) but without writing anything.
 // The drift check compares the target with the repo as of its applied migrations, so pending
 // ones are one line, not a line per object they would create.
+import { ConfigError } from '../errors/errors.ts'
 import type { MigrationFile, SqlScript } from '../migrations/files.ts'
 import type { SqlRunner } from '../migrations/sql-runner.ts'
 import { type CliRow, cliVersion, ranThisFile } from '../migrations/supabase-history.ts'
@@ -18,18 +19,25 @@ export async function readTargetHistory(
   functions: SqlScript,
 ): Promise<TargetHistory> {
   const [tables] = await tx.query<{ drizzle: boolean; cli: boolean; repeatable: boolean }>(
-    `select to_regclass('drizzle.__drizzle_migrations') is not null as drizzle,
-            to_regclass('supabase_migrations.schema_migrations') is not null as cli,
-            to_regclass('drizzle.__app_db_repeatable') is not null as repeatable`,
+    // From pg_class, not to_regclass(): that one fails without usage on the schema.
+    `select bool_or(n.nspname = 'drizzle' and c.relname = '__drizzle_migrations') as drizzle,
+            bool_or(n.nspname = 'supabase_migrations' and c.relname = 'schema_migrations') as cli,
+            bool_or(n.nspname = 'drizzle' and c.relname = '__app_db_repeatable') as repeatable
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname in ('drizzle', 'supabase_migrations') and c.relkind in ('r', 'p')`,
   )
   const ours = tables?.drizzle
-    ? await tx.query<{ hash: string; created_at: string }>(
-        'select hash, created_at::text from drizzle.__drizzle_migrations',
+    ? await readable(
+        tx.query<{ hash: string; created_at: string }>(
+          'select hash, created_at::text from drizzle.__drizzle_migrations',
+        ),
       )
     : []
   const cli = tables?.cli
-    ? await tx.query<CliRow>(
-        'select version, name, statements from supabase_migrations.schema_migrations',
+    ? await readable(
+        tx.query<CliRow>(
+          'select version, name, statements from supabase_migrations.schema_migrations',
+        ),
       )
     : []
   const byCreatedAt = new Map(ours.map((row) => [row.created_at, row.hash]))
@@ -71,9 +79,11 @@ export async function readTargetHistory(
       `migrations: ${pending.length} pending on the live database (from ${first}): compared with the repo as of the applied ones; run pnpm db:migrate`,
     )
   } else if (tables?.repeatable) {
-    const [row] = await tx.query<{ checksum: string }>(
-      'select checksum from drizzle.__app_db_repeatable where name = $1',
-      [functions.name],
+    const [row] = await readable(
+      tx.query<{ checksum: string }>(
+        'select checksum from drizzle.__app_db_repeatable where name = $1',
+        [functions.name],
+      ),
     )
     if (row && row.checksum !== functions.checksum) {
       lines.push(
@@ -82,4 +92,16 @@ export async function readTargetHistory(
     }
   }
   return { applied, lines }
+}
+
+/** A read-only role made for the check must be able to read the history tables too. */
+async function readable<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error
+    throw new ConfigError(
+      `this role may not read the migration history (${(error as Error).message}): a read-only role for the check needs pg_read_all_data (grant pg_read_all_data to <role>), or usage on schemas drizzle and supabase_migrations and select on their tables`,
+    )
+  }
 }

@@ -48,6 +48,9 @@ export type LiveCheckResult = {
 }
 
 type Catalog = Map<string, CatalogObject>
+
+/** How long the read waits for a table lock (see readTarget). */
+const LOCK_TIMEOUT_MS = 5_000
 type TargetRead = { lines: string[]; catalog?: Catalog; applied: MigrationFile[] }
 
 export async function checkLive(options: LiveCheckOptions): Promise<LiveCheckResult> {
@@ -94,8 +97,9 @@ async function readTarget(
 ): Promise<TargetRead> {
   // Before any other statement: from here on nothing this transaction does can write.
   await tx.exec('set transaction isolation level repeatable read, read only')
-  // Catalog reads take no lock on the app's tables; this bounds any wait all the same.
-  await tx.exec(`set local lock_timeout = '2s'`)
+  // pg_get_expr() & co. take a table's ACCESS SHARE lock for a moment, as a SELECT does: behind
+  // a migration's ACCESS EXCLUSIVE they would wait as long as it runs. Bounded instead.
+  await tx.exec(`set local lock_timeout = ${LOCK_TIMEOUT_MS}`)
   const history = await readTargetHistory(tx, files, functions)
   if (history.applied.length === 0) return { lines: history.lines, applied: [] }
   return { lines: history.lines, catalog: await readCatalog(tx), applied: history.applied }
@@ -134,6 +138,11 @@ async function readServer(
       return { ...result, server: await serverFacts(tx) }
     })
   } catch (error) {
+    if ((error as { code?: string }).code === '55P03') {
+      throw new ConfigError(
+        `${url.masked}: a table was locked exclusively for more than ${LOCK_TIMEOUT_MS / 1000} s (a migration running?): check again when it is done`,
+      )
+    }
     throw connectionError(error, url)
   } finally {
     await sql.end({ timeout: 5 })
