@@ -10,6 +10,16 @@ const hotfixes: { what: string; sql: string; line: RegExp | 'ignored' }[] = [
     line: /^policy "members can read the messages of their rooms" on public\.messages: USING differs: live \(true\) vs repo \(.*my_room_ids.*\)$/,
   },
   {
+    what: "a private channel's policy widened (realtime.messages is Supabase's, its policies ours)",
+    sql: `alter policy "members can receive the broadcasts of their rooms" on realtime.messages using (true)`,
+    line: /^policy "members can receive the broadcasts of their rooms" on realtime\.messages: USING differs: live \(true\) vs repo \(.*'broadcast'.*\)$/,
+  },
+  {
+    what: 'a policy added on realtime.messages',
+    sql: `create policy "anyone listens" on realtime.messages for select to anon using (true)`,
+    line: /^policy "anyone listens" on realtime\.messages: only on the live database$/,
+  },
+  {
     what: 'an index added',
     sql: 'create index messages_hotfix_idx on public.messages (created_at)',
     line: /^index public\.messages_hotfix_idx: only on the live database$/,

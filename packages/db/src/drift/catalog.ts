@@ -114,8 +114,11 @@ const objects: string[] = [
             'validity', case when not i.indisvalid then 'invalid' end), false
      from pg_index i join pg_class c on c.oid = i.indrelid
      where c.relnamespace in (${ourSchemas}) and ${notExtensionMember('pg_class', 'c.oid')}`,
+  // Policies on every table, Supabase's too: Supabase writes none of its own, so one on
+  // realtime.messages (a private channel's) or storage.objects is always the project's.
   `select 'policy ' || quote_ident(p.polname) || ' on ' || p.polrelid::regclass::text,
-          ${relationLabel('c')}, jsonb_build_object(
+          case when c.relnamespace in (${ourSchemas}) then ${relationLabel('c')} end,
+          jsonb_build_object(
             'command', case p.polcmd when 'r' then 'select' when 'a' then 'insert'
                        when 'w' then 'update' when 'd' then 'delete' else 'all' end,
             'kind', ${yesNo('p.polpermissive', 'permissive', 'restrictive')},
@@ -124,7 +127,7 @@ const objects: string[] = [
             'USING', pg_get_expr(p.polqual, p.polrelid),
             'WITH CHECK', pg_get_expr(p.polwithcheck, p.polrelid)), false
      from pg_policy p join pg_class c on c.oid = p.polrelid
-     where c.relnamespace in (${ourSchemas})`,
+     where c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
   `select ${functionLabel}, null, jsonb_build_object(
             'returns', pg_get_function_result(p.oid),
             'language', l.lanname,
