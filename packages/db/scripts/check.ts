@@ -1,7 +1,8 @@
 // pnpm db:check [--schema <file>] [--migrations <dir>] [--seed-sql <file>] [--supabase-types <file>]
-// 1. Destructive changes: a migration that drops a table, a column, a policy or an enum value,
-//    changes a column type or adds NOT NULL without a default carries `-- allow-destructive:
-//    <reason>` (scripts/destructive-guard.ts). `--migrations` points this step at another folder.
+// 1. Destructive changes: a migration statement that drops, renames, empties, rewrites rows,
+//    cascades or runs opaque code carries `-- allow-destructive: <reason>` right above it
+//    (scripts/destructive-guard.ts), except the already-applied migrations of
+//    migrations-baseline.txt. `--migrations` points this step at another folder.
 // 2. sql/functions.sql as it is has been captured in a migration, after every table.
 //    supabase/seed.sql is what `pnpm db:seed --sql` writes now.
 // 3. drizzle-kit check: the migration snapshots are consistent.
@@ -27,6 +28,7 @@ import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql.ts'
 import { liveOptions, runLiveCheck } from './check-live.ts'
 import { parseArgs, run } from './cli.ts'
 import { findDestructiveChanges } from './destructive-guard.ts'
+import { readBaseline } from './migration-baseline.ts'
 import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -57,17 +59,23 @@ run(async () => {
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
 
   const guarded = values.migrations ? resolve(values.migrations) : migrationsDir
-  const destructive = findDestructiveChanges(guarded)
+  const baseline = readBaseline()
+  const destructive = findDestructiveChanges(guarded, baseline)
   if (destructive.length > 0) {
     console.error('db:check: destructive changes without an acknowledgement:')
-    for (const d of destructive) console.error(`  ${d.file}: ${d.kind}: ${d.statement}`)
+    for (const d of destructive) console.error(`  ${d.file}:${d.line}: ${d.kind}: ${d.statement}`)
+  } else console.log('db:check: no unacknowledged destructive changes in the migrations')
+
+  const failures: string[] = []
+  if (destructive.length > 0) {
     const files = new Set(destructive.map((d) => d.file)).size
-    throw new Error(
-      `${destructive.length} destructive change(s) in ${files} migration(s): if intended, add a line ` +
-        '`-- allow-destructive: <reason>` to the file; else change the migration',
+    failures.push(
+      `${destructive.length} destructive change(s) or acknowledgement problem(s) in ${files} ` +
+        'migration(s): if intended, put `-- allow-destructive: <reason>` on the line right above ' +
+        'each statement; else change the migration',
     )
   }
-  console.log('db:check: no unacknowledged destructive changes in the migrations')
+  if (failures.length > 0) throw new Error(failures.join('; '))
 
   const notCaptured = functionsNotCaptured(guarded, functionsFile)
   if (notCaptured) {
