@@ -1,7 +1,8 @@
 // pnpm db:check [--schema <file>] [--migrations <dir>] [--seed-sql <file>] [--supabase-types <file>]
 // 1. Destructive changes: a migration statement that drops, renames, empties, rewrites rows,
 //    cascades or runs opaque code carries `-- allow-destructive: <reason>` right above it
-//    (scripts/destructive-guard.ts), except the already-applied migrations of
+//    (scripts/destructive-guard.ts). squawk lints the migrations for locks and rewrites
+//    (scripts/squawk.ts, .squawk.toml). Both skip the already-applied migrations of
 //    migrations-baseline.txt. `--migrations` points this step at another folder.
 // 2. sql/functions.sql as it is has been captured in a migration, after every table.
 //    supabase/seed.sql is what `pnpm db:seed --sql` writes now.
@@ -22,13 +23,15 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readEnv } from '../src/db/env.ts'
 import { functionsFile, migrationsDir } from '../src/migrations/files.ts'
 import { functionsNotCaptured } from '../src/migrations/functions-capture.ts'
 import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql.ts'
 import { liveOptions, runLiveCheck } from './check-live.ts'
 import { parseArgs, run } from './cli.ts'
-import { findDestructiveChanges } from './destructive-guard.ts'
-import { readBaseline } from './migration-baseline.ts'
+import { findDestructiveChanges, MIGRATION_FILE } from './destructive-guard.ts'
+import { isBaselined, type MigrationBaseline, readBaseline } from './migration-baseline.ts'
+import { runSquawk, type SquawkFinding, squawkBinary } from './squawk.ts'
 import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types.ts'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -43,6 +46,37 @@ function drizzleKit(args: string[]) {
     // generate asks interactively about renames; with no terminal it must not hang CI.
     timeout: 120_000,
   })
+}
+
+/**
+ * squawk on the migrations not in the baseline. Without a squawk binary: an error in CI, a
+ * warning elsewhere (a laptop on a platform npm has no squawk package for).
+ */
+function lintMigrations(dir: string, baseline: MigrationBaseline): SquawkFinding[] {
+  const files = readdirSync(dir)
+    .filter((name) => MIGRATION_FILE.test(name))
+    .sort()
+    .filter((name) => !isBaselined(baseline, name, readFileSync(join(dir, name), 'utf8')))
+  const env = readEnv()
+  const binary = squawkBinary(env.SQUAWK_PATH)
+  if (!binary) {
+    const missing = env.SQUAWK_PATH
+      ? `no squawk at SQUAWK_PATH=${env.SQUAWK_PATH}`
+      : `no squawk binary for ${process.platform}-${process.arch} (npm squawk-cli's platform package)`
+    const fix = env.SQUAWK_PATH ? 'fix SQUAWK_PATH' : 'run pnpm install'
+    if (env.CI) throw new Error(`${missing}: the migration lint cannot run in CI; ${fix}`)
+    console.error(`db:check: warning: ${missing}: migration lint skipped (set SQUAWK_PATH)`)
+    return []
+  }
+  const findings = runSquawk(
+    binary,
+    files.map((name) => join(dir, name)),
+  )
+  if (files.length === 0) console.log('db:check: squawk: no migration after the baseline to lint')
+  else if (findings.length === 0) {
+    console.log(`db:check: squawk finds no lock or rewrite hazard in ${files.length} migration(s)`)
+  }
+  return findings
 }
 
 run(async () => {
@@ -66,6 +100,12 @@ run(async () => {
     for (const d of destructive) console.error(`  ${d.file}:${d.line}: ${d.kind}: ${d.statement}`)
   } else console.log('db:check: no unacknowledged destructive changes in the migrations')
 
+  const squawk = lintMigrations(guarded, baseline)
+  if (squawk.length > 0) {
+    console.error('db:check: squawk (locks and rewrites):')
+    for (const f of squawk) console.error(`  ${f.file}:${f.line}: ${f.rule}: ${f.message}`)
+  }
+
   const failures: string[] = []
   if (destructive.length > 0) {
     const files = new Set(destructive.map((d) => d.file)).size
@@ -73,6 +113,12 @@ run(async () => {
       `${destructive.length} destructive change(s) or acknowledgement problem(s) in ${files} ` +
         'migration(s): if intended, put `-- allow-destructive: <reason>` on the line right above ' +
         'each statement; else change the migration',
+    )
+  }
+  if (squawk.length > 0) {
+    failures.push(
+      `${squawk.length} squawk finding(s): change the migration, or, where the table is small ` +
+        'enough, put `-- squawk-ignore <rule>` right above the statement, with a comment why',
     )
   }
   if (failures.length > 0) throw new Error(failures.join('; '))

@@ -46,6 +46,11 @@ const envSchema = z.object({
   DB_DEV_PORT: port.optional(),
   /** db:studio's local server port (default 4983, drizzle-kit's own). */
   DB_STUDIO_PORT: port.optional(),
+  /**
+   * The squawk binary db:check lints migrations with (default: npm squawk-cli's for this
+   * platform), e.g. a system install where npm has no platform package.
+   */
+  SQUAWK_PATH: z.string().trim().min(1).optional(),
   CI: flag,
 })
 
