@@ -50,6 +50,8 @@ begin
 end
 $$;
 
+-- A DO block is code db:check's destructive-change guard cannot read, hence the line below.
+-- allow-destructive: only creates or replaces the set_updated_at trigger of each public table that has updated_at; drops and changes no data
 do $$
 declare
   t record;
@@ -170,6 +172,7 @@ revoke all on function public.handle_new_user() from public, anon, authenticated
 -- authenticated on purpose.
 revoke all on function private.meta_text(jsonb, text), private.clean_display_name(text),
   private.to_account_name(text), private.set_updated_at() from public, anon, authenticated;
+-- allow-destructive: only grants the auth hook to supabase_auth_admin where that role exists (Supabase); drops and changes no data
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_auth_admin') then
