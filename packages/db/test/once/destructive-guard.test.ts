@@ -89,6 +89,19 @@ const expected: Record<string, string[]> = {
     '9 acknowledgement not directly above a statement',
     '11 acknowledgement with no statement below it',
   ],
+  // Every other DROP but DROP INDEX/STATISTICS, and what empties, hides or unguards rows.
+  '20270101000025_other_kinds.sql': [
+    '1 empties a table',
+    '2 drops a schema',
+    '3 drops a domain',
+    '4 drops a role',
+    '5 drops every object a role owns',
+    '6 drops a collation',
+    '7 disables row level security',
+    '8 disables a trigger',
+    '9 detaches a partition',
+    '10 merges into a table',
+  ],
 }
 
 const headline = (kind: string) => kind.split(/[:(]/)[0]?.trim()
