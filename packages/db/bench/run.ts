@@ -24,15 +24,20 @@ import { type BenchDb, openBenchDb, scales } from './setup.ts'
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`)
 
+/** A median of few samples is said to be one: p50 (n=8). */
+const FEW_SAMPLES = 20
+const median = (side: { p50: number; n: number }) =>
+  side.n < FEW_SAMPLES ? `${ms(side.p50)} (n=${side.n})` : ms(side.p50)
+
 function table(rows: Row[]) {
   const head = ['#', 'measure', 'A', 'A p50', 'B', 'B p50', 'A/B', 'target', 'verdict', 'result']
   const body = rows.map((r) => [
     r.id,
     r.name,
     r.a.label,
-    ms(r.a.p50),
+    median(r.a),
     r.b.label,
-    ms(r.b.p50),
+    median(r.b),
     `${r.ratio.toFixed(2)}×`,
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'met' : 'MISSED',
