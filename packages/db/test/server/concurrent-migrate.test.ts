@@ -126,13 +126,32 @@ describe('concurrent db:migrate on one empty server database', () => {
         await finished
       })
       await isReading
-      const failed = await runScript('migrate', ['--migrations-folder', folder], {
+      const failing = runScript('migrate', ['--migrations-folder', folder], {
         DATABASE_URL: url,
-        DB_MIGRATE_LOCK_TIMEOUT_MS: '300',
+        DB_MIGRATE_LOCK_TIMEOUT_MS: '1000',
       })
+      // While the migration waits for its lock, an app query on the table queues behind it;
+      // it must get through once the lock_timeout ends that wait, not when the report ends.
+      const app = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        const deadline = Date.now() + 30_000
+        for (;;) {
+          const [queued] = await app<{ n: number }[]>`select count(*)::int as n from pg_locks
+            where relation = 'public.messages'::regclass and not granted`
+          if (queued?.n) break
+          if (Date.now() > deadline) throw new Error('the migration never waited for its lock')
+          await new Promise((done) => setTimeout(done, 20))
+        }
+        const started = performance.now()
+        await app`select count(*) from public.messages`
+        expect(performance.now() - started).toBeLessThan(1_000 + 750)
+      } finally {
+        await app.end({ timeout: 5 })
+      }
+      const failed = await failing
       expect(failed.code).toBe(1)
       expect(failed.stderr).toMatch(
-        /^error: 20991231000000_message_note.sql: waited more than 0.3 s for a lock on messages, held by pid \d+ \(a long report, .*nothing was changed/,
+        /^error: 20991231000000_message_note.sql: waited more than 1 s for a lock on messages, held by pid \d+ \(a long report, .*nothing was changed/,
       )
       const columns = await withAdmin(
         url,
