@@ -651,6 +651,12 @@ const escalations: {
     expect: 'error',
   },
   {
+    attempt: "post a broadcast into another room through the triggers' helper",
+    actor: 'stranger',
+    sql: `select private.broadcast_to_room({room}, 'message_created', '{}')`,
+    expect: 'error',
+  },
+  {
     attempt: 'call the broadcast trigger function directly',
     actor: 'member',
     sql: `select private.broadcast_message_change()`,
