@@ -214,9 +214,7 @@ describe(`database broadcasts to room channels (${lane})`, () => {
       return row?.id
     })
     expect(sentId).toMatch(/^[a-z][a-z0-9]{23}$/)
-    expect(warnings.join('\n')).toMatch(
-      /broadcast of message_created to room \w+ failed \(42883\)/,
-    )
+    expect(warnings.join('\n')).toMatch(/broadcast of message_created to room \w+ failed \(42883\)/)
   })
 
   it('a bulk load may turn broadcasts off for its own transaction only', async () => {
