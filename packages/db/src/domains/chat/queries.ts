@@ -3,7 +3,7 @@
 // Queries always filter by room themselves: RLS as the only filter scans every message.
 import { and, desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { executeRows } from '../../db/rows.ts'
+import { cached, cachedSql, type Params } from '../../db/statement-cache.ts'
 import type { DatabaseOrTransaction } from '../../db/types.ts'
 import { actorAndInput, userIdSchema, validate } from '../../dto-kit/validation.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/errors.ts'
@@ -36,18 +36,57 @@ const roomNotFound = (roomId: string) => new NotFoundError(`roomId: no room ${ro
 /** A room's rows as the caller reaches them: refused (anon: no privilege) means no room. */
 const inRoom = (roomId: string) => ({ forbiddenAs: () => roomNotFound(roomId) })
 
+const anyMembership = cached('chat.anyMembership', (q, $: Params<{ roomId: string }>) =>
+  q
+    .select({ roomId: userChats.chatRoomId })
+    .from(userChats)
+    .where(eq(userChats.chatRoomId, $('roomId', userChats.chatRoomId)))
+    .limit(1),
+)
+
 async function canReadRoom(db: DatabaseOrTransaction, roomId: string): Promise<boolean> {
-  const [member] = await mapErrors(
-    () =>
-      db
-        .select({ roomId: userChats.chatRoomId })
-        .from(userChats)
-        .where(eq(userChats.chatRoomId, roomId))
-        .limit(1),
-    inRoom(roomId),
-  )
+  const [member] = await mapErrors(() => anyMembership.run(db, { roomId }), inRoom(roomId))
   return member !== undefined
 }
+
+type Pair = { userId: string; otherUserId: string; pairKey: string }
+const insertPrivateRoom = cached('chat.insertPrivateRoom', (q, $: Params<Pair>) =>
+  q
+    .insert(chatRooms)
+    .values({ type: 'PRIVATE', createdBy: $('userId'), pairKey: $('pairKey') })
+    .onConflictDoNothing({ target: chatRooms.pairKey })
+    .returning(roomColumns),
+)
+const insertPairMemberships = cached(
+  'chat.insertPairMemberships',
+  (q, $: Params<{ roomId: string } & Pair>) =>
+    q.insert(userChats).values([
+      { chatRoomId: $('roomId'), userId: $('userId') },
+      { chatRoomId: $('roomId'), userId: $('otherUserId') },
+    ]),
+)
+const roomByPairKey = cached('chat.roomByPairKey', (q, $: Params<Pair>) =>
+  q
+    .select(roomColumns)
+    .from(chatRooms)
+    .where(eq(chatRooms.pairKey, $('pairKey', chatRooms.pairKey))),
+)
+const membership = cached('chat.membership', (q, $: Params<{ roomId: string; userId: string }>) =>
+  q
+    .select({ roomId: userChats.chatRoomId })
+    .from(userChats)
+    .where(
+      and(
+        eq(userChats.chatRoomId, $('roomId', userChats.chatRoomId)),
+        eq(userChats.userId, $('userId', userChats.userId)),
+      ),
+    ),
+)
+const insertMembership = cached(
+  'chat.insertMembership',
+  (q, $: Params<{ roomId: string; userId: string }>) =>
+    q.insert(userChats).values({ chatRoomId: $('roomId'), userId: $('userId') }),
+)
 
 export type OpenPrivateRoomParams = { userId: string } & OpenPrivateRoomInput
 /**
@@ -65,40 +104,40 @@ export async function openPrivateRoom(
       { code: 'custom', path: ['otherUserId'], message, input: input.otherUserId },
     ])
   }
-  const pairKey = pairKeyOf(userId, input.otherUserId)
+  const pair = {
+    userId,
+    otherUserId: input.otherUserId,
+    pairKey: pairKeyOf(userId, input.otherUserId),
+  }
   return mapErrors(
     () =>
       db.transaction(async (tx) => {
-        const [created] = await tx
-          .insert(chatRooms)
-          .values({ type: 'PRIVATE', createdBy: userId, pairKey })
-          .onConflictDoNothing({ target: chatRooms.pairKey })
-          .returning(roomColumns)
+        const [created] = await insertPrivateRoom.run(tx, pair)
         if (created) {
-          await tx.insert(userChats).values([
-            { chatRoomId: created.id, userId },
-            { chatRoomId: created.id, userId: input.otherUserId },
-          ])
+          await insertPairMemberships.run(tx, { ...pair, roomId: created.id })
           return created
         }
-        const [existing] = await tx
-          .select(roomColumns)
-          .from(chatRooms)
-          .where(eq(chatRooms.pairKey, pairKey))
+        const [existing] = await roomByPairKey.run(tx, pair)
         if (!existing)
           throw new ForbiddenError('the private room of this pair is not visible to you')
         // Opening it again is how someone who left comes back; the other person, if they left
         // too, stays out until they open it themselves.
-        const [membership] = await tx
-          .select({ roomId: userChats.chatRoomId })
-          .from(userChats)
-          .where(and(eq(userChats.chatRoomId, existing.id), eq(userChats.userId, userId)))
-        if (!membership) await tx.insert(userChats).values({ chatRoomId: existing.id, userId })
+        const [member] = await membership.run(tx, { roomId: existing.id, userId })
+        if (!member) await insertMembership.run(tx, { roomId: existing.id, userId })
         return existing
       }),
     { fields: { userId: 'otherUserId' } },
   )
 }
+
+const insertGroupRoom = cached(
+  'chat.insertGroupRoom',
+  (q, $: Params<{ name: string; userId: string }>) =>
+    q
+      .insert(chatRooms)
+      .values({ type: 'GROUP', name: $('name'), createdBy: $('userId') })
+      .returning(roomColumns),
+)
 
 export type CreateGroupRoomParams = { userId: string } & z.input<typeof createGroupRoomInput>
 export type GroupRoom = ChatRoom & { memberIds: string[] }
@@ -112,11 +151,9 @@ export async function createGroupRoom(
   return mapErrors(
     () =>
       db.transaction(async (tx) => {
-        const [room] = await tx
-          .insert(chatRooms)
-          .values({ type: 'GROUP', name: input.name, createdBy: userId })
-          .returning(roomColumns)
+        const [room] = await insertGroupRoom.run(tx, { name: input.name, userId })
         const created = room as ChatRoom
+        // One row per member: a statement of its own for each member count, so built here.
         await tx
           .insert(userChats)
           .values(memberIds.map((id) => ({ chatRoomId: created.id, userId: id })))
@@ -154,20 +191,11 @@ type RoomSummaryRow = Record<string, unknown> & {
 const asDate = (v: Date | string | null) =>
   v === null ? null : v instanceof Date ? v : new Date(v)
 
-export type ListMyRoomsParams = { userId: string }
-/**
- * The user's rooms, most recently active first, each with its last message and the user's
- * unread count, in one statement (a lateral join per room on the room-newest index; no N+1).
- */
-export async function listMyRooms(
-  db: DatabaseOrTransaction,
-  params: ListMyRoomsParams,
-): Promise<RoomSummary[]> {
-  const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
-  const rows = await mapErrors(() =>
-    executeRows<RoomSummaryRow>(
-      db,
-      sql`select r.id, r.type, r.name, uc.last_read_at,
+/** One statement (a lateral join per room on the room-newest index; no N+1). */
+const myRooms = cachedSql(
+  'chat.myRooms',
+  ($: Params<{ userId: string }>) =>
+    sql<RoomSummaryRow>`select r.id, r.type, r.name, uc.last_read_at,
             lm.id as m_id, lm.content as m_content, lm.created_at as m_created_at,
             lm.sender_user_id as m_sender_user_id,
             lm.sender_virtual_user_id as m_sender_virtual_user_id,
@@ -182,10 +210,21 @@ export async function listMyRooms(
             from public.messages m where m.chat_room_id = r.id
             order by m.created_at desc, m.id desc limit 1
           ) lm on true
-          where uc.user_id = ${userId}
+          where uc.user_id = ${$('userId')}
           order by coalesce(lm.created_at, r.created_at) desc, r.id desc`,
-    ),
-  )
+)
+
+export type ListMyRoomsParams = { userId: string }
+/**
+ * The user's rooms, most recently active first, each with its last message and the user's
+ * unread count, in one statement (a lateral join per room on the room-newest index; no N+1).
+ */
+export async function listMyRooms(
+  db: DatabaseOrTransaction,
+  params: ListMyRoomsParams,
+): Promise<RoomSummary[]> {
+  const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
+  const rows = await mapErrors(() => myRooms.run(db, { userId }))
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -205,6 +244,15 @@ export async function listMyRooms(
   }))
 }
 
+const insertMessage = cached(
+  'chat.insertMessage',
+  (q, $: Params<{ roomId: string; userId: string; content: string }>) =>
+    q
+      .insert(messages)
+      .values({ chatRoomId: $('roomId'), senderUserId: $('userId'), content: $('content') })
+      .returning(messageColumns),
+)
+
 export type SendMessageParams = { userId: string } & z.input<typeof sendMessageInput>
 /**
  * Sends as the session's user. A room the user is not in answers as one that does not exist:
@@ -216,15 +264,43 @@ export async function sendMessage(
 ): Promise<Message> {
   const { userId, input } = actorAndInput(sendMessageInput, params)
   const [message] = await mapErrors(
-    () =>
-      db
-        .insert(messages)
-        .values({ chatRoomId: input.roomId, senderUserId: userId, content: input.content })
-        .returning(messageColumns),
+    () => insertMessage.run(db, { roomId: input.roomId, userId, content: input.content }),
     inRoom(input.roomId),
   )
   return message as Message
 }
+
+// Two shapes, each built once: the first page, and a page before a cursor.
+type PageValues = { roomId: string; limit: number }
+const newestMessages = cached('chat.newestMessages', (q, $: Params<PageValues>) =>
+  q
+    .select(messageColumns)
+    .from(messages)
+    .where(eq(messages.chatRoomId, $('roomId', messages.chatRoomId)))
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit($('limit')),
+)
+const messagesBefore = cached(
+  'chat.messagesBefore',
+  (q, $: Params<PageValues & { beforeCreatedAt: Date; beforeId: string }>) =>
+    q
+      .select(messageColumns)
+      .from(messages)
+      .where(
+        and(
+          eq(messages.chatRoomId, $('roomId', messages.chatRoomId)),
+          or(
+            lt(messages.createdAt, $('beforeCreatedAt', messages.createdAt)),
+            and(
+              eq(messages.createdAt, $('beforeCreatedAt', messages.createdAt)),
+              lt(messages.id, $('beforeId', messages.id)),
+            ),
+          ),
+        ),
+      )
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit($('limit')),
+)
 
 export type ListMessagesParams = z.input<typeof listMessagesInput>
 export type MessagePage = { messages: Message[]; nextCursor: MessageCursor | null }
@@ -238,24 +314,17 @@ export async function listMessages(
   params: ListMessagesParams,
 ): Promise<MessagePage> {
   const { roomId, limit, before } = validate(listMessagesInput, params)
+  // One row more than the page: whether there is a next page.
   const rows = await mapErrors(
     () =>
-      db
-        .select(messageColumns)
-        .from(messages)
-        .where(
-          and(
-            eq(messages.chatRoomId, roomId),
-            before
-              ? or(
-                  lt(messages.createdAt, before.createdAt),
-                  and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
-                )
-              : undefined,
-          ),
-        )
-        .orderBy(desc(messages.createdAt), desc(messages.id))
-        .limit(limit + 1),
+      before
+        ? messagesBefore.run(db, {
+            roomId,
+            limit: limit + 1,
+            beforeCreatedAt: before.createdAt,
+            beforeId: before.id,
+          })
+        : newestMessages.run(db, { roomId, limit: limit + 1 }),
     inRoom(roomId),
   )
   // No rows: a room past its last page, or one the caller cannot read (or that does not
@@ -269,6 +338,23 @@ export async function listMessages(
   }
 }
 
+type RoomAndUser = { roomId: string; userId: string }
+const roomAndUser = ($: Params<RoomAndUser>) =>
+  and(
+    eq(userChats.chatRoomId, $('roomId', userChats.chatRoomId)),
+    eq(userChats.userId, $('userId', userChats.userId)),
+  )
+const markMembershipRead = cached('chat.markRead', (q, $: Params<RoomAndUser>) =>
+  q
+    .update(userChats)
+    .set({ lastReadAt: sql`now()` })
+    .where(roomAndUser($))
+    .returning({ roomId: userChats.chatRoomId }),
+)
+const deleteMembership = cached('chat.leaveRoom', (q, $: Params<RoomAndUser>) =>
+  q.delete(userChats).where(roomAndUser($)).returning({ roomId: userChats.chatRoomId }),
+)
+
 export type MarkReadParams = { userId: string } & z.input<typeof roomInput>
 /** Everything in the room up to now counts as read for the user. Not a member → NotFoundError. */
 export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams): Promise<void> {
@@ -276,13 +362,7 @@ export async function markRead(db: DatabaseOrTransaction, params: MarkReadParams
     userId,
     input: { roomId },
   } = actorAndInput(roomInput, params)
-  const updated = await mapErrors(() =>
-    db
-      .update(userChats)
-      .set({ lastReadAt: sql`now()` })
-      .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
-      .returning({ roomId: userChats.chatRoomId }),
-  )
+  const updated = await mapErrors(() => markMembershipRead.run(db, { roomId, userId }))
   if (updated.length === 0) throw roomNotFound(roomId)
 }
 
@@ -297,12 +377,7 @@ export async function leaveRoom(db: DatabaseOrTransaction, params: LeaveRoomPara
     userId,
     input: { roomId },
   } = actorAndInput(roomInput, params)
-  const left = await mapErrors(() =>
-    db
-      .delete(userChats)
-      .where(and(eq(userChats.chatRoomId, roomId), eq(userChats.userId, userId)))
-      .returning({ roomId: userChats.chatRoomId }),
-  )
+  const left = await mapErrors(() => deleteMembership.run(db, { roomId, userId }))
   if (left.length === 0) throw roomNotFound(roomId)
 }
 
@@ -319,11 +394,29 @@ export async function rejoinRoom(
     userId,
     input: { roomId },
   } = actorAndInput(roomInput, params)
-  await mapErrors(() => db.insert(userChats).values({ chatRoomId: roomId, userId }), {
+  await mapErrors(() => insertMembership.run(db, { roomId, userId }), {
     ...inRoom(roomId),
     fields: { chatRoomId: 'roomId' },
   })
 }
+
+type OwnMessage = { id: string; userId: string }
+const ownMessage = ($: Params<OwnMessage>) =>
+  and(
+    eq(messages.id, $('id', messages.id)),
+    eq(messages.senderUserId, $('userId', messages.senderUserId)),
+  )
+const updateMessage = cached('chat.editMessage', (q, $: Params<OwnMessage & { content: string }>) =>
+  q
+    .update(messages)
+    // set() types take no placeholder; as sql it is the same `$n`, encoded as the column encodes
+    .set({ content: sql`${$('content', messages.content)}`, editedAt: sql`now()` })
+    .where(ownMessage($))
+    .returning(messageColumns),
+)
+const deleteOwnMessage = cached('chat.deleteMessage', (q, $: Params<OwnMessage>) =>
+  q.delete(messages).where(ownMessage($)).returning({ id: messages.id }),
+)
 
 export type EditMessageParams = { userId: string } & EditMessageInput
 /** Edits one of the user's own messages; anyone else's (or none) → NotFoundError. */
@@ -333,11 +426,7 @@ export async function editMessage(
 ): Promise<Message> {
   const { userId, input } = actorAndInput(editMessageInput, params)
   const [message] = await mapErrors(() =>
-    db
-      .update(messages)
-      .set({ content: input.content, editedAt: sql`now()` })
-      .where(and(eq(messages.id, input.id), eq(messages.senderUserId, userId)))
-      .returning(messageColumns),
+    updateMessage.run(db, { id: input.id, userId, content: input.content }),
   )
   if (!message) throw new NotFoundError(`no message ${input.id} of this user`)
   return message
@@ -353,11 +442,6 @@ export async function deleteMessage(
     userId,
     input: { id },
   } = actorAndInput(messageIdInput, params)
-  const deleted = await mapErrors(() =>
-    db
-      .delete(messages)
-      .where(and(eq(messages.id, id), eq(messages.senderUserId, userId)))
-      .returning({ id: messages.id }),
-  )
+  const deleted = await mapErrors(() => deleteOwnMessage.run(db, { id, userId }))
   if (deleted.length === 0) throw new NotFoundError(`no message ${id} of this user`)
 }
