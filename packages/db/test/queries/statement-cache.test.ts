@@ -2,7 +2,7 @@
 // parameters as the builder they replace, built once whatever handle runs them (the pool, an
 // rls() transaction, a caller's transaction and a savepoint in it), on both lanes; and the
 // drizzle-orm internals the cache relies on, pinned.
-import { and, desc, eq, fillPlaceholders, lt, or, sql } from 'drizzle-orm'
+import { and, cosineDistance, desc, eq, fillPlaceholders, lt, or, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cached,
@@ -13,7 +13,7 @@ import {
 } from '../../src/db/statement-cache.ts'
 import { NotFoundError } from '../../src/errors/errors.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
-import { chatRooms, generalUsers, messages, userChats } from '../../src/schema.ts'
+import { chatRooms, embeddings, generalUsers, messages, userChats } from '../../src/schema.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
@@ -106,6 +106,22 @@ describe(`statement cache (${lane})`, () => {
     expect(
       fillPlaceholders(sent.query.params, { roomId: room, userId: alice.id, content: 'x' }),
     ).toEqual(insert.params)
+  })
+
+  it("keeps cosineDistance()'s text for the vector search", () => {
+    const embedding = [0.5, 0.25]
+    const distance = cosineDistance(embeddings.embedding, embedding)
+    const builder = t.db
+      .select({ id: embeddings.id, content: embeddings.content, distance })
+      .from(embeddings)
+      .orderBy(distance)
+      .limit(10)
+      .toSQL()
+    const built = named('ai.searchEmbeddings').built()
+    expect(built.query.sql).toBe(builder.sql)
+    expect(
+      fillPlaceholders(built.query.params, { embedding: JSON.stringify(embedding), k: 10 }),
+    ).toEqual(builder.params)
   })
 
   it('binds values by name, not position', async () => {

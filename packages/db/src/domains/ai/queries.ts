@@ -1,15 +1,8 @@
 // Embeddings (upsert, similarity search, delete, bulk insert) and virtual users' part in rooms. Every function is
 // (db, params), db a database or a transaction; inside rls() a user sees only their own rows.
-import {
-  and,
-  cosineDistance,
-  eq,
-  getTableColumns,
-  sql,
-  TransactionRollbackError,
-} from 'drizzle-orm'
+import { and, eq, getTableColumns, sql, TransactionRollbackError } from 'drizzle-orm'
 import { z } from 'zod'
-import { executeRows } from '../../db/rows.ts'
+import { cached, cachedSql, type Params, type StatementBuilder } from '../../db/statement-cache.ts'
 import { withLocalSettings } from '../../db/transaction-settings.ts'
 import type { DatabaseOrTransaction } from '../../db/types.ts'
 import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
@@ -42,6 +35,18 @@ const replaceVector = {
 const MAX_PARAMETERS = 65_534
 export const BULK_BATCH_ROWS = Math.min(1_000, Math.floor(MAX_PARAMETERS / 3))
 
+type UpsertValues = { userId: string; content: string; embedding: number[] }
+const upsert =
+  (returning: typeof stored | typeof storedWithVector) =>
+  (q: StatementBuilder, $: Params<UpsertValues>) =>
+    q
+      .insert(embeddings)
+      .values({ userId: $('userId'), content: $('content'), embedding: $('embedding') })
+      .onConflictDoUpdate(replaceVector)
+      .returning(returning)
+const upsertReturningRow = cached('ai.upsertEmbedding', upsert(stored))
+const upsertReturningVector = cached('ai.upsertEmbeddingWithVector', upsert(storedWithVector))
+
 export type UpsertEmbeddingParams = { userId: string } & z.input<typeof upsertEmbeddingInput>
 /**
  * One embedding per piece of a user's content: the same content again replaces its vector.
@@ -53,25 +58,39 @@ export async function upsertEmbedding(
   params: UpsertEmbeddingParams,
 ): Promise<StoredEmbedding> {
   const { userId, input } = actorAndInput(upsertEmbeddingInput, params)
+  const values = { userId, content: input.content, embedding: input.embedding }
   const [row] = await mapErrors(() =>
-    db
-      .insert(embeddings)
-      .values({ userId, content: input.content, embedding: input.embedding })
-      .onConflictDoUpdate(replaceVector)
-      .returning(input.withVector ? storedWithVector : stored),
+    input.withVector ? upsertReturningVector.run(db, values) : upsertReturningRow.run(db, values),
   )
   return row as StoredEmbedding
 }
 
 export type Similar = { id: number; content: string; distance: number }
 
+type SimilarRow = { id: number; content: string; distance: number }
+// Exact by construction: the distance is computed inside a materialized CTE, where no ORDER BY
+// can be served by the HNSW index (approximate, and it loses rows to the filter). Only ids,
+// content and distances are materialized, not the 6 KB vectors.
+const similarOfUser = cachedSql(
+  'ai.similarForUser',
+  ($: Params<{ userId: string; query: string; k: number }>) =>
+    sql<SimilarRow>`with mine as materialized (
+              select id, content, (embedding <=> ${$('query')}::extensions.vector)::float8 as distance
+              from public.embeddings where user_id = ${$('userId')})
+            select id, content, distance from mine order by distance, id limit ${$('k')}`,
+)
+
 export type SimilarForUserParams = { userId: string } & z.input<typeof similarEmbeddingsInput>
 /**
- * Exact top-k of one user's embeddings by cosine distance. Exact on purpose: the user's rows
- * come from the (user_id, md5(content)) btree and are ordered by true distance, so recall is
- * 1.0 (pnpm bench, 3b: ~3 ms for 1,000 vectors of one user, linear in that count) — where the
- * HNSW index with a user filter (even with pgvector 0.8's iterative scan) returned fewer or
- * wrong neighbours and was slower.
+ * Exact top-k of one user's embeddings by cosine distance, at full precision. Exact on
+ * purpose: the user's rows come from the (user_id, md5(content)) btree and are ordered by true
+ * distance, so recall is 1.0 — where the HNSW index with a user filter (even with pgvector
+ * 0.8's iterative scan) returned fewer or wrong neighbours and was slower. Its cost is reading
+ * the user's vectors, so they are stored in the row (STORAGE PLAIN, migration
+ * embeddings_vectors_inline) rather than out of line in TOAST: about half the time at 1,000
+ * vectors (pnpm bench, 7d). A halfvec candidate scan with full-precision re-ranking was tried
+ * and was slower here: pgvector 0.8.0's halfvec distance costs more than reading full vectors
+ * in the row, and binary quantization lost recall (0.86 with 100 candidates of 1,000).
  */
 export async function similarForUser(
   db: DatabaseOrTransaction,
@@ -80,20 +99,29 @@ export async function similarForUser(
   const { userId, input } = actorAndInput(similarEmbeddingsInput, params)
   const query = JSON.stringify(input.embedding)
   return mapErrors(async () =>
-    (
-      await executeRows<{ id: number; content: string; distance: number }>(
-        db,
-        // Exact by construction: the distance is computed inside a materialized CTE, where no
-        // ORDER BY can be served by the HNSW index (approximate, and it loses rows to the
-        // filter). Only ids, content and distances are materialized, not the 6 KB vectors.
-        sql`with mine as materialized (
-              select id, content, (embedding <=> ${query}::extensions.vector)::float8 as distance
-              from public.embeddings where user_id = ${userId})
-            select id, content, distance from mine order by distance, id limit ${input.k}`,
-      )
-    ).map((r) => ({ id: Number(r.id), content: r.content, distance: Number(r.distance) })),
+    (await similarOfUser.run(db, { userId, query, k: input.k })).map((r) => ({
+      id: Number(r.id),
+      content: r.content,
+      distance: Number(r.distance),
+    })),
   )
 }
+
+type NeighbourRow = { id: number | null; content: string | null; distance: number | null }
+// The anchor row comes back even with no neighbours (left join), so "not yours" and "alone"
+// differ. Exact, as in similarForUser: the distances are materialized first.
+const similarToAnchor = cachedSql(
+  'ai.similarToEmbedding',
+  ($: Params<{ id: number; userId: string; k: number }>) =>
+    sql<NeighbourRow>`with anchor as (
+            select e.embedding from public.embeddings e where e.id = ${$('id')} and e.user_id = ${$('userId')}),
+          mine as materialized (
+            select e.id, e.content, (e.embedding <=> (select embedding from anchor))::float8 as distance
+            from public.embeddings e where e.user_id = ${$('userId')} and e.id <> ${$('id')}
+              and exists (select 1 from anchor))
+          select m.id, m.content, m.distance from anchor
+          left join lateral (select * from mine order by distance, id limit ${$('k')}) m on true`,
+)
 
 export type SimilarToEmbeddingParams = { userId: string } & z.input<typeof similarToEmbeddingInput>
 /**
@@ -105,26 +133,22 @@ export async function similarToEmbedding(
   params: SimilarToEmbeddingParams,
 ): Promise<Similar[]> {
   const { userId, input } = actorAndInput(similarToEmbeddingInput, params)
-  const rows = await mapErrors(() =>
-    executeRows<{ id: number | null; content: string | null; distance: number | null }>(
-      db,
-      // The anchor row comes back even with no neighbours (left join), so "not yours" and
-      // "alone" differ. Exact, as in similarForUser: the distances are materialized first.
-      sql`with anchor as (
-            select e.embedding from public.embeddings e where e.id = ${input.id} and e.user_id = ${userId}),
-          mine as materialized (
-            select e.id, e.content, (e.embedding <=> (select embedding from anchor))::float8 as distance
-            from public.embeddings e where e.user_id = ${userId} and e.id <> ${input.id}
-              and exists (select 1 from anchor))
-          select m.id, m.content, m.distance from anchor
-          left join lateral (select * from mine order by distance, id limit ${input.k}) m on true`,
-    ),
-  )
+  const rows = await mapErrors(() => similarToAnchor.run(db, { id: input.id, userId, k: input.k }))
   if (rows.length === 0) throw new NotFoundError(`id: no embedding ${input.id} of this user`, 'id')
   return rows
     .filter((r) => r.id !== null)
     .map((r) => ({ id: Number(r.id), content: r.content as string, distance: Number(r.distance) }))
 }
+
+const nearest = cached('ai.searchEmbeddings', (q, $: Params<{ embedding: string; k: number }>) => {
+  // cosineDistance()'s own text; its types take no placeholder.
+  const distance = sql`${embeddings.embedding} <=> ${$('embedding')}`
+  return q
+    .select({ id: embeddings.id, content: embeddings.content, distance })
+    .from(embeddings)
+    .orderBy(distance)
+    .limit($('k'))
+})
 
 export type SearchEmbeddingsParams = z.input<typeof similarEmbeddingsInput> & {
   efSearch?: number
@@ -143,7 +167,6 @@ export async function searchEmbeddings(
     similarEmbeddingsInput.extend({ efSearch: z.int().min(1).max(1000).optional() }),
     params,
   )
-  const distance = cosineDistance(embeddings.embedding, rest.embedding)
   // enable_seqscan off pins the index plan: the planner costs the heap but not the vectors
   // the scan reads, and at 100k rows picked a ~400 ms sequential scan (pnpm bench, 3).
   const settings = {
@@ -155,12 +178,9 @@ export async function searchEmbeddings(
   await mapErrors(() =>
     db
       .transaction(async (tx) => {
+        // The vector as cosineDistance() sends an array: its JSON text.
         rows = await withLocalSettings(tx, settings, () =>
-          tx
-            .select({ id: embeddings.id, content: embeddings.content, distance })
-            .from(embeddings)
-            .orderBy(distance)
-            .limit(rest.k),
+          nearest.run(tx, { embedding: JSON.stringify(rest.embedding), k: rest.k }),
         )
         // Read-only, so rolled back rather than committed: inside a caller's transaction
         // (rls()) this is a savepoint, and releasing it would keep the settings above (no
@@ -176,6 +196,20 @@ export async function searchEmbeddings(
     .sort((a, b) => a.distance - b.distance || a.id - b.id)
 }
 
+const deleteOwnEmbedding = cached(
+  'ai.deleteEmbedding',
+  (q, $: Params<{ id: number; userId: string }>) =>
+    q
+      .delete(embeddings)
+      .where(
+        and(
+          eq(embeddings.id, $('id', embeddings.id)),
+          eq(embeddings.userId, $('userId', embeddings.userId)),
+        ),
+      )
+      .returning({ id: embeddings.id }),
+)
+
 export type DeleteEmbeddingParams = { userId: string; id: number }
 export async function deleteEmbedding(
   db: DatabaseOrTransaction,
@@ -185,12 +219,7 @@ export async function deleteEmbedding(
     z.strictObject({ userId: userIdSchema, id: z.int().positive() }),
     params,
   )
-  const deleted = await mapErrors(() =>
-    db
-      .delete(embeddings)
-      .where(and(eq(embeddings.id, id), eq(embeddings.userId, userId)))
-      .returning({ id: embeddings.id }),
-  )
+  const deleted = await mapErrors(() => deleteOwnEmbedding.run(db, { id, userId }))
   if (deleted.length === 0) throw new NotFoundError(`no embedding ${id} of this user`)
 }
 
@@ -229,6 +258,38 @@ export async function insertEmbeddings(
 
 // Virtual users in rooms: server code (service_role) puts them there and writes their replies.
 
+type VirtualInRoom = { roomId: string; virtualUserId: string }
+const addVirtualMember = cached('ai.addVirtualUserToRoom', (q, $: Params<VirtualInRoom>) =>
+  q
+    .insert(virtualUserChats)
+    .values({ chatRoomId: $('roomId'), virtualUserId: $('virtualUserId') })
+    .onConflictDoNothing(),
+)
+const virtualMembership = cached('ai.virtualMembership', (q, $: Params<VirtualInRoom>) =>
+  q
+    .select({ roomId: virtualUserChats.chatRoomId })
+    .from(virtualUserChats)
+    .where(
+      and(
+        eq(virtualUserChats.chatRoomId, $('roomId', virtualUserChats.chatRoomId)),
+        eq(virtualUserChats.virtualUserId, $('virtualUserId', virtualUserChats.virtualUserId)),
+      ),
+    )
+    .for('share'),
+)
+const insertVirtualReply = cached(
+  'ai.insertVirtualReply',
+  (q, $: Params<VirtualInRoom & { content: string }>) =>
+    q
+      .insert(messages)
+      .values({
+        chatRoomId: $('roomId'),
+        senderVirtualUserId: $('virtualUserId'),
+        content: $('content'),
+      })
+      .returning(messageColumns),
+)
+
 export type AddVirtualUserToRoomParams = { roomId: string; virtualUserId: string }
 /** Service path (server code as service_role): puts an AI user in a room; idempotent. */
 export async function addVirtualUserToRoom(
@@ -239,9 +300,7 @@ export async function addVirtualUserToRoom(
     z.strictObject({ roomId: cuidSchema, virtualUserId: cuidSchema }),
     params,
   )
-  await mapErrors(() =>
-    db.insert(virtualUserChats).values({ chatRoomId: roomId, virtualUserId }).onConflictDoNothing(),
-  )
+  await mapErrors(() => addVirtualMember.run(db, { roomId, virtualUserId }))
 }
 
 export type PostVirtualUserReplyParams = { virtualUserId: string; roomId: string; content: string }
@@ -261,23 +320,11 @@ export async function postVirtualUserReply(
   return mapErrors(() =>
     db.transaction(async (tx) => {
       // FOR SHARE: the membership cannot be removed while the reply is written.
-      const [member] = await tx
-        .select({ roomId: virtualUserChats.chatRoomId })
-        .from(virtualUserChats)
-        .where(
-          and(
-            eq(virtualUserChats.chatRoomId, roomId),
-            eq(virtualUserChats.virtualUserId, virtualUserId),
-          ),
-        )
-        .for('share')
+      const [member] = await virtualMembership.run(tx, { roomId, virtualUserId })
       if (!member) {
         throw new ForbiddenError(`virtual user ${virtualUserId} is not in room ${roomId}`)
       }
-      const [message] = await tx
-        .insert(messages)
-        .values({ chatRoomId: roomId, senderVirtualUserId: virtualUserId, content })
-        .returning(messageColumns)
+      const [message] = await insertVirtualReply.run(tx, { roomId, virtualUserId, content })
       return message as Message
     }),
   )
