@@ -1,7 +1,8 @@
 // Users: reading public profiles, a user's own profile and addresses.
 // Every function is (db, params): db is a database or a transaction (inside rls() or not).
-import { and, asc, desc, eq, getTableColumns, ne } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { cached, type Params } from '../../db/statement-cache.ts'
 import type { DatabaseOrTransaction } from '../../db/types.ts'
 import { actorAndInput, cuidSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
 import { NotFoundError } from '../../errors/errors.ts'
@@ -25,15 +26,35 @@ const userColumns = getTableColumns(generalUsers)
 const profileColumns = getTableColumns(generalUserProfiles)
 const addressColumns = getTableColumns(addresses)
 
+// Each fixed-shape statement is built once (src/db/statement-cache.ts). Partial updates and
+// inserts whose columns depend on the input (updateMyProfile, addAddress, updateAddress) are
+// a different statement for each set of fields given, so they are still built per call.
+const userById = cached('users.byId', (q, $: Params<{ id: string }>) =>
+  q
+    .select(userColumns)
+    .from(generalUsers)
+    .where(eq(generalUsers.id, $('id', generalUsers.id))),
+)
+const userByAccountName = cached('users.byAccountName', (q, $: Params<{ accountName: string }>) =>
+  q
+    .select(userColumns)
+    .from(generalUsers)
+    .where(eq(generalUsers.accountName, $('accountName', generalUsers.accountName))),
+)
+const profileOf = cached('users.profileOf', (q, $: Params<{ userId: string }>) =>
+  q
+    .select(profileColumns)
+    .from(generalUserProfiles)
+    .where(eq(generalUserProfiles.userId, $('userId', generalUserProfiles.userId))),
+)
+
 export type GetGeneralUserParams = { id: string }
 export async function getGeneralUser(
   db: DatabaseOrTransaction,
   params: GetGeneralUserParams,
 ): Promise<GeneralUser> {
   const { id } = validate(z.strictObject({ id: userIdSchema }), params)
-  const [user] = await mapErrors(() =>
-    db.select(userColumns).from(generalUsers).where(eq(generalUsers.id, id)),
-  )
+  const [user] = await mapErrors(() => userById.run(db, { id }))
   if (!user) throw new NotFoundError(`no general user ${id}`)
   return user
 }
@@ -44,9 +65,7 @@ export async function getGeneralUserByAccountName(
   params: GetGeneralUserByAccountNameParams,
 ): Promise<GeneralUser> {
   const { accountName } = validate(z.strictObject({ accountName: accountNameSchema }), params)
-  const [user] = await mapErrors(() =>
-    db.select(userColumns).from(generalUsers).where(eq(generalUsers.accountName, accountName)),
-  )
+  const [user] = await mapErrors(() => userByAccountName.run(db, { accountName }))
   if (!user) throw new NotFoundError(`no general user @${accountName}`)
   return user
 }
@@ -69,7 +88,7 @@ export async function updateMyProfile(
             .set(userChanges)
             .where(eq(generalUsers.id, userId))
             .returning(userColumns)
-        : await tx.select(userColumns).from(generalUsers).where(eq(generalUsers.id, userId))
+        : await userById.run(tx, { id: userId })
       if (!user) throw new NotFoundError(`no general user ${userId}`)
       const profileChanges = Object.fromEntries(
         Object.entries(profileFields).filter(([, v]) => v !== undefined),
@@ -81,14 +100,19 @@ export async function updateMyProfile(
               .values({ userId, ...profileChanges })
               .onConflictDoUpdate({ target: generalUserProfiles.userId, set: profileChanges })
               .returning(profileColumns)
-          : await tx
-              .select(profileColumns)
-              .from(generalUserProfiles)
-              .where(eq(generalUserProfiles.userId, userId))
+          : await profileOf.run(tx, { userId })
       return { user, profile: profile ?? null }
     }),
   )
 }
+
+const addressesOf = cached('users.addressesOf', (q, $: Params<{ userId: string }>) =>
+  q
+    .select(addressColumns)
+    .from(addresses)
+    .where(eq(addresses.userId, $('userId', addresses.userId)))
+    .orderBy(desc(addresses.isDefault), asc(addresses.createdAt), asc(addresses.id)),
+)
 
 export type ListAddressesParams = { userId: string }
 /** The user's addresses, the default first. */
@@ -97,13 +121,7 @@ export async function listAddresses(
   params: ListAddressesParams,
 ): Promise<Address[]> {
   const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
-  return mapErrors(() =>
-    db
-      .select(addressColumns)
-      .from(addresses)
-      .where(eq(addresses.userId, userId))
-      .orderBy(desc(addresses.isDefault), asc(addresses.createdAt), asc(addresses.id)),
-  )
+  return mapErrors(() => addressesOf.run(db, { userId }))
 }
 
 /**
@@ -112,17 +130,40 @@ export async function listAddresses(
  * clears it instead of failing on the one-default unique index.
  */
 async function clearDefault(tx: DatabaseOrTransaction, userId: string, keepId?: string) {
-  await tx
+  await lockAddresses.run(tx, { userId })
+  const now = new Date()
+  await (keepId === undefined
+    ? clearAnyDefault.run(tx, { userId, now })
+    : clearOtherDefault.run(tx, { userId, now, keepId }))
+}
+const lockAddresses = cached('users.lockAddresses', (q, $: Params<{ userId: string }>) =>
+  q
     .select({ id: addresses.id })
     .from(addresses)
-    .where(eq(addresses.userId, userId))
-    .for('update')
-  const others = keepId ? ne(addresses.id, keepId) : undefined
-  await tx
+    .where(eq(addresses.userId, $('userId', addresses.userId)))
+    .for('update'),
+)
+/**
+ * `updated_at` as $onUpdate would send it (the set_updated_at trigger sets it anyway): from a
+ * parameter, since a cached statement cannot compute it while building.
+ */
+const touched = ($: Params<{ now: Date }>) => sql`${$('now', addresses.updatedAt)}`
+type ClearValues = { userId: string; now: Date; keepId: string }
+const clearDefaultWhere = ($: Params<ClearValues>, others?: ReturnType<typeof ne>) =>
+  and(eq(addresses.userId, $('userId', addresses.userId)), eq(addresses.isDefault, true), others)
+// Two shapes: every default of the user, or every one but the address about to become it.
+const clearAnyDefault = cached('users.clearDefault', (q, $: Params<Omit<ClearValues, 'keepId'>>) =>
+  q
     .update(addresses)
-    .set({ isDefault: false })
-    .where(and(eq(addresses.userId, userId), eq(addresses.isDefault, true), others))
-}
+    .set({ isDefault: false, updatedAt: touched($) })
+    .where(clearDefaultWhere($ as Params<ClearValues>)),
+)
+const clearOtherDefault = cached('users.clearOtherDefault', (q, $: Params<ClearValues>) =>
+  q
+    .update(addresses)
+    .set({ isDefault: false, updatedAt: touched($) })
+    .where(clearDefaultWhere($, ne(addresses.id, $('keepId', addresses.id)))),
+)
 
 export type AddAddressParams = { userId: string } & z.input<typeof addAddressInput>
 export async function addAddress(
@@ -163,18 +204,27 @@ export async function updateAddress(
   )
 }
 
+type OwnAddress = { id: string; userId: string }
+const ownAddress = ($: Params<OwnAddress>) =>
+  and(eq(addresses.id, $('id', addresses.id)), eq(addresses.userId, $('userId', addresses.userId)))
+const deleteOwnAddress = cached('users.deleteAddress', (q, $: Params<OwnAddress>) =>
+  q.delete(addresses).where(ownAddress($)).returning({ id: addresses.id }),
+)
+const makeDefault = cached('users.makeDefault', (q, $: Params<OwnAddress & { now: Date }>) =>
+  q
+    .update(addresses)
+    .set({ isDefault: true, updatedAt: touched($) })
+    .where(ownAddress($))
+    .returning(addressColumns),
+)
+
 export type DeleteAddressParams = { userId: string; id: string }
 export async function deleteAddress(
   db: DatabaseOrTransaction,
   params: DeleteAddressParams,
 ): Promise<void> {
   const { userId, id } = validate(z.strictObject({ userId: userIdSchema, id: cuidSchema }), params)
-  const deleted = await mapErrors(() =>
-    db
-      .delete(addresses)
-      .where(and(eq(addresses.id, id), eq(addresses.userId, userId)))
-      .returning({ id: addresses.id }),
-  )
+  const deleted = await mapErrors(() => deleteOwnAddress.run(db, { id, userId }))
   if (deleted.length === 0) throw new NotFoundError(`no address ${id} of this user`)
 }
 
@@ -188,11 +238,7 @@ export async function setDefaultAddress(
   return mapErrors(() =>
     db.transaction(async (tx) => {
       await clearDefault(tx, userId, id)
-      const [address] = await tx
-        .update(addresses)
-        .set({ isDefault: true })
-        .where(and(eq(addresses.id, id), eq(addresses.userId, userId)))
-        .returning(addressColumns)
+      const [address] = await makeDefault.run(tx, { id, userId, now: new Date() })
       if (!address) throw new NotFoundError(`no address ${id} of this user`)
       return address
     }),
