@@ -27,8 +27,16 @@ export async function executeTableRows<T extends PgTable>(
   table: T,
   query: SQL,
 ): Promise<T['$inferSelect'][]> {
+  return tableRows(table, await executeRows(db, query))
+}
+
+/** Raw rows of `table` (its SQL column names) as the query builder returns them. */
+export function tableRows<T extends PgTable>(
+  table: T,
+  rows: Record<string, unknown>[],
+): T['$inferSelect'][] {
   const columns = Object.entries(getTableColumns(table))
-  return (await executeRows(db, query)).map((raw) => {
+  return rows.map((raw) => {
     const row: Record<string, unknown> = {}
     for (const [key, column] of columns) {
       const value = raw[sqlColumnName(table, key)]

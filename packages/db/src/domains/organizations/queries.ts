@@ -2,7 +2,8 @@
 // transaction; run them inside rls() as the acting user, or as service_role where noted.
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { executeRows, executeTableRows } from '../../db/rows.ts'
+import { tableRows } from '../../db/rows.ts'
+import { cached, cachedSql, type Params } from '../../db/statement-cache.ts'
 import type { DatabaseOrTransaction } from '../../db/types.ts'
 import { displayNameSchema, userIdSchema, validate } from '../../dto-kit/validation.ts'
 import { NotFoundError } from '../../errors/errors.ts'
@@ -75,6 +76,80 @@ export async function createOrganization(
   )
 }
 
+// Each fixed-shape statement is built once (src/db/statement-cache.ts). createOrganization and
+// addCorporateUser insert the columns the input gives (an optional email), so they are still
+// built per call.
+type InOrganization = { organizationId: string }
+type Member = InOrganization & { memberId: string }
+const membersOf = cached('organizations.members', (q, $: Params<InOrganization>) =>
+  q
+    .select(memberColumns)
+    .from(corporateUsers)
+    .where(eq(corporateUsers.organizationId, $('organizationId', corporateUsers.organizationId)))
+    .orderBy(asc(corporateUsers.role), asc(corporateUsers.displayName), asc(corporateUsers.id)),
+)
+const organizationVisible = cached('organizations.visible', (q, $: Params<InOrganization>) =>
+  q
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.id, $('organizationId', organizations.id))),
+)
+const invitationsOf = cached('organizations.invitations', (q, $: Params<InOrganization>) =>
+  q
+    .select(invitationColumns)
+    .from(organizationInvitations)
+    .where(
+      eq(
+        organizationInvitations.organizationId,
+        $('organizationId', organizationInvitations.organizationId),
+      ),
+    )
+    .orderBy(asc(organizationInvitations.createdAt), asc(organizationInvitations.id)),
+)
+const invitationsTo = cached('organizations.invitationsTo', (q, $: Params<{ userId: string }>) =>
+  q
+    .select(invitationColumns)
+    .from(organizationInvitations)
+    .where(eq(organizationInvitations.inviteeId, $('userId', organizationInvitations.inviteeId)))
+    .orderBy(desc(organizationInvitations.createdAt), desc(organizationInvitations.id)),
+)
+type WithRole = Member & { role: string }
+const changeRole = cachedSql(
+  'organizations.changeMemberRole',
+  ($: Params<WithRole>) =>
+    sql<
+      Record<string, unknown>
+    >`select * from private.change_member_role(${$('organizationId')}, ${$('memberId')}, ${$('role')})`,
+)
+const invite = cachedSql(
+  'organizations.inviteMember',
+  ($: Params<WithRole>) =>
+    sql<
+      Record<string, unknown>
+    >`select * from private.invite_member(${$('organizationId')}, ${$('memberId')}, ${$('role')})`,
+)
+const accept = cachedSql(
+  'organizations.acceptInvitation',
+  ($: Params<InOrganization & { displayName: string; email: string | null }>) =>
+    sql<
+      Record<string, unknown>
+    >`select * from private.accept_invitation(${$('organizationId')}, ${$('displayName')}, ${$('email')})`,
+)
+const deleteInvitation = cachedSql(
+  'organizations.deleteInvitation',
+  ($: Params<Member>) =>
+    sql<{
+      deleted: boolean
+    }>`select private.delete_invitation(${$('organizationId')}, ${$('memberId')}) as deleted`,
+)
+const remove = cachedSql(
+  'organizations.removeMember',
+  ($: Params<Member>) =>
+    sql<
+      Record<string, unknown>
+    >`select * from private.remove_member(${$('organizationId')}, ${$('memberId')})`,
+)
+
 export type ListMembersParams = z.input<typeof organizationInput>
 /**
  * The organization's corporate users, owners first. An organization the caller is not in
@@ -87,12 +162,7 @@ export async function listMembers(
 ): Promise<CorporateUser[]> {
   const { organizationId } = validate(organizationInput, params)
   const members = await mapErrors(
-    () =>
-      db
-        .select(memberColumns)
-        .from(corporateUsers)
-        .where(eq(corporateUsers.organizationId, organizationId))
-        .orderBy(asc(corporateUsers.role), asc(corporateUsers.displayName), asc(corporateUsers.id)),
+    () => membersOf.run(db, { organizationId }),
     inOrganization(organizationId),
   )
   if (members.length === 0) throw organizationNotFound(organizationId)
@@ -144,12 +214,8 @@ export async function changeMemberRole(
   params: ChangeMemberRoleParams,
 ): Promise<CorporateUser> {
   const { organizationId, memberId, role } = validate(changeMemberRoleInput, params)
-  const [row] = await mapErrors(() =>
-    executeTableRows(
-      db,
-      corporateUsers,
-      sql`select * from private.change_member_role(${organizationId}, ${memberId}, ${role})`,
-    ),
+  const [row] = await mapErrors(async () =>
+    tableRows(corporateUsers, await changeRole.run(db, { organizationId, memberId, role })),
   )
   if (!row) throw memberNotFound(memberId)
   return row
@@ -167,12 +233,8 @@ export async function inviteMember(
 ): Promise<OrganizationInvitation> {
   const { organizationId, memberId, role } = validate(inviteMemberInput, params)
   const [row] = await mapErrors(
-    () =>
-      executeTableRows(
-        db,
-        organizationInvitations,
-        sql`select * from private.invite_member(${organizationId}, ${memberId}, ${role})`,
-      ),
+    async () =>
+      tableRows(organizationInvitations, await invite.run(db, { organizationId, memberId, role })),
     { fields: { inviteeId: 'memberId' } },
   )
   return row as OrganizationInvitation
@@ -188,13 +250,8 @@ export async function acceptInvitation(
   params: AcceptInvitationParams,
 ): Promise<CorporateUser> {
   const { organizationId, displayName, email } = validate(acceptInvitationInput, params)
-  const [row] = await mapErrors(() =>
-    executeTableRows(
-      db,
-      corporateUsers,
-      sql`select * from private.accept_invitation(${organizationId}, ${displayName}, ${email ?? null})`,
-    ),
-  )
+  const values = { organizationId, displayName, email: email ?? null }
+  const [row] = await mapErrors(async () => tableRows(corporateUsers, await accept.run(db, values)))
   return row as CorporateUser
 }
 
@@ -208,12 +265,7 @@ export async function declineInvitation(
   params: DeclineInvitationParams,
 ): Promise<void> {
   const { organizationId, memberId } = validate(organizationMemberInput, params)
-  const [row] = await mapErrors(() =>
-    executeRows<{ deleted: boolean }>(
-      db,
-      sql`select private.delete_invitation(${organizationId}, ${memberId}) as deleted`,
-    ),
-  )
+  const [row] = await mapErrors(() => deleteInvitation.run(db, { organizationId, memberId }))
   if (!row?.deleted) throw new NotFoundError(`memberId: no invitation for ${memberId}`, 'memberId')
 }
 
@@ -228,21 +280,11 @@ export async function listInvitations(
 ): Promise<OrganizationInvitation[]> {
   const { organizationId } = validate(organizationInput, params)
   const [visible] = await mapErrors(
-    () =>
-      db
-        .select({ id: organizations.id })
-        .from(organizations)
-        .where(eq(organizations.id, organizationId)),
+    () => organizationVisible.run(db, { organizationId }),
     inOrganization(organizationId),
   )
   if (!visible) throw organizationNotFound(organizationId)
-  return mapErrors(() =>
-    db
-      .select(invitationColumns)
-      .from(organizationInvitations)
-      .where(eq(organizationInvitations.organizationId, organizationId))
-      .orderBy(asc(organizationInvitations.createdAt), asc(organizationInvitations.id)),
-  )
+  return mapErrors(() => invitationsOf.run(db, { organizationId }))
 }
 
 export type ListMyInvitationsParams = { userId: string }
@@ -252,13 +294,7 @@ export async function listMyInvitations(
   params: ListMyInvitationsParams,
 ): Promise<OrganizationInvitation[]> {
   const { userId } = validate(z.strictObject({ userId: userIdSchema }), params)
-  return mapErrors(() =>
-    db
-      .select(invitationColumns)
-      .from(organizationInvitations)
-      .where(eq(organizationInvitations.inviteeId, userId))
-      .orderBy(desc(organizationInvitations.createdAt), desc(organizationInvitations.id)),
-  )
+  return mapErrors(() => invitationsTo.run(db, { userId }))
 }
 
 export type RemoveMemberParams = OrganizationMemberInput
@@ -272,12 +308,6 @@ export async function removeMember(
   params: RemoveMemberParams,
 ): Promise<void> {
   const { organizationId, memberId } = validate(organizationMemberInput, params)
-  const rows = await mapErrors(() =>
-    executeTableRows(
-      db,
-      corporateUsers,
-      sql`select * from private.remove_member(${organizationId}, ${memberId})`,
-    ),
-  )
+  const rows = await mapErrors(() => remove.run(db, { organizationId, memberId }))
   if (rows.length === 0) throw memberNotFound(memberId)
 }
