@@ -21,6 +21,11 @@ import {
 } from './measures.ts'
 import { roundTrips } from './round-trips.ts'
 import { type BenchDb, openBenchDb, scales } from './setup.ts'
+import {
+  embeddedStatementCacheRows,
+  perUserVectorRows,
+  statementCacheRows,
+} from './statement-cache.ts'
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`)
 
@@ -89,6 +94,8 @@ run(async () => {
     progress('6: round trips on the wire')
     const room = f.rooms[0]
     if (room) rows.push(...(await roundTrips(bench, room, scale)))
+    progress('7: statements built once')
+    rows.push(...(await statementCacheRows(bench, f.rooms, scale)))
   } finally {
     await bench.db.close()
     await bench.sql.end()
@@ -97,10 +104,11 @@ run(async () => {
   rows.push(...(await ingest(adminUrl, scale)))
   progress('5: migrations')
   rows.push(...(await migrations(adminUrl)))
+  rows.push(...(await perUserVectorRows(adminUrl, scale)))
   let embedded: Row[] = []
   if (!values['skip-embedded']) {
     progress('embedded lane')
-    embedded = await embeddedLane(scale)
+    embedded = [...(await embeddedLane(scale)), ...(await embeddedStatementCacheRows(scale))]
   }
 
   console.log(`\n@app/db benchmarks, ${scale.name} scale, server lane (A/B = ratio of medians)`)

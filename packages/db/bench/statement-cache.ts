@@ -1,0 +1,371 @@
+// 7: the query modules against the same statements hand-written on the driver, now that each
+// statement is built once (src/db/statement-cache.ts): outside a transaction (7a), inside rls()
+// against postgres.js doing the same BEGIN / settings / statement / COMMIT (7b), on PGlite (7c),
+// and per-user vector search at 1,000 vectors per user against an exact answer computed here in
+// JavaScript, not by the package's SQL (7d). Each row says where the module's time goes:
+// validation (zod), building (after the first call: none), the driver, row mapping.
+import { PGlite } from '@electric-sql/pglite'
+import { vector as pgvector } from '@electric-sql/pglite-pgvector'
+import * as drizzle from 'drizzle-orm'
+import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
+import postgres from 'postgres'
+import { createDb, type Db, executeRows } from '../src/db/client.ts'
+import { type Statement, statements } from '../src/db/statement-cache.ts'
+import { copyEmbeddings } from '../src/domains/ai/copy.ts'
+import { similarEmbeddingsInput } from '../src/domains/ai/dto.ts'
+import { similarForUser } from '../src/domains/ai/queries.ts'
+import { listMessagesInput, sendMessageInput } from '../src/domains/chat/dto.ts'
+import { listMessages, sendMessage } from '../src/domains/chat/queries.ts'
+import { actorAndInput, validate } from '../src/dto-kit/validation.ts'
+import { migrate } from '../src/migrations/migrate.ts'
+import { pgliteRunner } from '../src/migrations/sql-runner.ts'
+import { openTarget } from '../src/migrations/target.ts'
+import { messages } from '../src/schema.ts'
+import { seed } from '../src/seed/index.ts'
+import { type Comparison, compare, progress, stats } from './harness.ts'
+import type { Row } from './measures.ts'
+import type { BenchDb, BenchScale } from './setup.ts'
+import { databaseUrl } from './setup.ts'
+import { clusteredSource, QUERY_OFFSET } from './vectors.ts'
+
+type Room = { id: string; member: string }
+const pick = <T>(items: T[], i: number) => items[i % items.length] as T
+const ms = (v: number) => `${v < 0.01 ? v.toFixed(4) : v.toFixed(3)} ms`
+
+const statement = (name: string): Statement<never, unknown> => {
+  const found = statements().find((s) => s.name === name)
+  if (!found) throw new Error(`bench: no statement ${name}`)
+  return found
+}
+
+/** Median time of `work` run `n` times (for the parts that take microseconds). */
+function median(n: number, work: (i: number) => unknown): number {
+  const samples: number[] = []
+  for (let i = 0; i < n; i++) {
+    const started = performance.now()
+    work(i)
+    samples.push(performance.now() - started)
+  }
+  return stats(samples).p50
+}
+
+// Drizzle's row mapper, which it exports at run time but not in its types: the bench times
+// it alone to say what mapping costs.
+type MapRow = (fields: unknown, row: unknown[], joins: unknown) => unknown
+const mapResultRow = (drizzle as unknown as { mapResultRow: MapRow }).mapResultRow
+
+/**
+ * Where a row's time goes: zod's parse, building (count after the run, and what one build costs
+ * when it happens), the driver (side B: the same statement on the bare driver) and mapping the
+ * driver's rows to objects.
+ */
+function breakdown(
+  db: Db,
+  name: string,
+  validation: number,
+  driver: number,
+  rows: unknown[][] | undefined,
+): string {
+  const s = statement(name)
+  const built = s.built()
+  const build = median(50, () => rebuild(db, name))
+  const mapping =
+    rows && built.fields
+      ? median(200, () => rows.map((r) => mapResultRow(built.fields, r, built.joinsNotNullableMap)))
+      : 0
+  return [
+    `validation ${ms(validation)}`,
+    `build 0 per call (built ${s.builds}×, once ${ms(build)})`,
+    `driver ${ms(driver)}`,
+    `mapping ${ms(mapping)}`,
+  ].join(' · ')
+}
+
+/** What building one statement costs, timed on the builder the cache replaced. */
+function rebuild(db: Db, name: string): unknown {
+  const columns = getTableColumns(messages)
+  if (name === 'chat.newestMessages') {
+    return db
+      .select(columns)
+      .from(messages)
+      .where(eq(messages.chatRoomId, 'x'))
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(51)
+      .toSQL()
+  }
+  if (name === 'chat.insertMessage') {
+    return db
+      .insert(messages)
+      .values({ chatRoomId: 'x', senderUserId: 'y', content: 'z' })
+      .returning(columns)
+      .toSQL()
+  }
+  throw new Error(`bench: no builder for ${name}`)
+}
+
+export async function statementCacheRows(b: BenchDb, rooms: Room[], s: BenchScale): Promise<Row[]> {
+  const rowsOut: Row[] = []
+  const listText = statement('chat.newestMessages').built().query.sql
+  const sendText = statement('chat.insertMessage').built().query.sql
+  // The bare driver, prepared like the package's client (postgres.js' default).
+  const raw = b.sql
+  const listRaw = (i: number, on: postgres.Sql | postgres.TransactionSql = raw) =>
+    on.unsafe(listText, [pick(rooms, i).id, 51], { prepare: true })
+  const sendRaw = (i: number, on: postgres.Sql | postgres.TransactionSql = raw) =>
+    on.unsafe(sendText, [pick(rooms, i).id, pick(rooms, i).member, `bench ${i}`], {
+      prepare: true,
+    })
+  const listParams = (i: number) => ({ roomId: pick(rooms, i).id, limit: 50 })
+  const sendParams = (i: number) => ({
+    userId: pick(rooms, i).member,
+    roomId: pick(rooms, i).id,
+    content: `bench ${i}`,
+  })
+  const listZod = median(500, (i) => validate(listMessagesInput, listParams(i)))
+  const sendZod = median(500, (i) => actorAndInput(sendMessageInput, sendParams(i)))
+  const listRows = (await raw.unsafe(listText, [pick(rooms, 0).id, 51]).values()) as unknown[][]
+  const iterations = s.iterations
+  const row = (id: string, c: Comparison, result: string, limit: number): Row => ({
+    id,
+    ...c,
+    result,
+    met: c.ratio <= limit,
+  })
+
+  progress('7a: query modules vs postgres.js, outside a transaction')
+  const list = await compare(
+    'list 50 newest messages, built once',
+    { label: 'listMessages()', run: (i) => listMessages(b.db, listParams(i)) },
+    { label: 'postgres.js, same statement', run: (i) => listRaw(i) },
+    { iterations, target: '≤ 1.10×' },
+  )
+  rowsOut.push(
+    row('7a', list, breakdown(b.db, 'chat.newestMessages', listZod, list.b.p50, listRows), 1.1),
+  )
+  const send = await compare(
+    'send a message, built once',
+    { label: 'sendMessage()', run: (i) => sendMessage(b.db, sendParams(i)) },
+    { label: 'postgres.js, same statement', run: (i) => sendRaw(i) },
+    { iterations, target: '≤ 1.10×' },
+  )
+  rowsOut.push(
+    row('7a', send, breakdown(b.db, 'chat.insertMessage', sendZod, send.b.p50, undefined), 1.1),
+  )
+
+  progress('7b: inside rls() vs postgres.js doing BEGIN / settings / statement / COMMIT')
+  // What rls() sends: the claims, role and idle timeout set transaction-locally, pipelined
+  // with the first statement (transaction-settings.ts), then COMMIT.
+  const asUserRaw = <T>(i: number, work: (tx: postgres.TransactionSql) => Promise<T>) =>
+    raw.begin(async (tx) => {
+      const member = pick(rooms, i).member
+      const claims = JSON.stringify({ sub: member, role: 'authenticated' })
+      const setup = tx.unsafe(
+        'select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true)',
+        [
+          'request.jwt.claims',
+          claims,
+          'role',
+          'authenticated',
+          'idle_in_transaction_session_timeout',
+          '60000',
+        ],
+        { prepare: true },
+      )
+      setup.execute()
+      const [, result] = await Promise.all([setup, work(tx)])
+      return result
+    })
+  const claims = (i: number) => ({ sub: pick(rooms, i).member })
+  const listRls = await compare(
+    'list 50 newest messages in rls(), built once',
+    {
+      label: 'rls() + listMessages()',
+      run: (i) => b.db.rls(claims(i), (tx) => listMessages(tx, listParams(i))),
+    },
+    {
+      label: 'postgres.js BEGIN/set/stmt/COMMIT',
+      run: (i) => asUserRaw(i, (tx) => listRaw(i, tx)),
+    },
+    { iterations, target: '≤ 1.10×' },
+  )
+  rowsOut.push(
+    row(
+      '7b',
+      listRls,
+      breakdown(b.db, 'chat.newestMessages', listZod, listRls.b.p50, listRows),
+      1.1,
+    ),
+  )
+  const sendRls = await compare(
+    'send a message in rls(), built once',
+    {
+      label: 'rls() + sendMessage()',
+      run: (i) => b.db.rls(claims(i), (tx) => sendMessage(tx, sendParams(i))),
+    },
+    {
+      label: 'postgres.js BEGIN/set/stmt/COMMIT',
+      run: (i) => asUserRaw(i, (tx) => sendRaw(i, tx)),
+    },
+    { iterations, target: '≤ 1.10×' },
+  )
+  rowsOut.push(
+    row(
+      '7b',
+      sendRls,
+      breakdown(b.db, 'chat.insertMessage', sendZod, sendRls.b.p50, undefined),
+      1.1,
+    ),
+  )
+  return rowsOut
+}
+
+/** 7c: listMessages on PGlite against the same statement on PGlite directly. */
+export async function embeddedStatementCacheRows(s: BenchScale): Promise<Row[]> {
+  progress('7c: seeding a small PGlite database')
+  const pg = new PGlite({ extensions: { vector: pgvector } })
+  await migrate(pgliteRunner(pg))
+  const db = createDb({ pglite: pg })
+  try {
+    await seed(db, { scale: 5, sizes: { embeddings: 0 } })
+    const rooms = await executeRows<{ id: string }>(
+      db,
+      sql`select chat_room_id as id from messages group by 1 order by count(*) desc, 1 limit 10`,
+    )
+    const room = (i: number) => (rooms[i % rooms.length] as { id: string }).id
+    const text = statement('chat.newestMessages').built().query.sql
+    // Drizzle's own query config on PGlite: rows as arrays, timestamps left as text to map.
+    const direct = (i: number) => pg.query(text, [room(i), 51], { rowMode: 'array' })
+    const c = await compare(
+      'list 50 newest messages on PGlite, built once',
+      { label: 'listMessages()', run: (i) => listMessages(db, { roomId: room(i), limit: 50 }) },
+      { label: 'PGlite, same statement', run: direct },
+      { iterations: s.iterations, target: '≤ 1.15×' },
+    )
+    const zod = median(500, (i) => validate(listMessagesInput, { roomId: room(i), limit: 50 }))
+    const rows = (await direct(0)).rows as unknown[][]
+    return [
+      {
+        id: '7c',
+        ...c,
+        result: breakdown(db, 'chat.newestMessages', zod, c.b.p50, rows),
+        met: c.ratio <= 1.15,
+      },
+    ]
+  } finally {
+    await db.close()
+  }
+}
+
+const cosineDistance = (a: Float32Array, b: Float32Array) => {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number
+    const y = b[i] as number
+    dot += x * y
+    na += x * x
+    nb += y * y
+  }
+  return 1 - dot / Math.sqrt(na * nb)
+}
+
+/**
+ * 7d: per-user top-10 at 1,000 vectors per user, on a database of its own (any scale), against
+ * the exact answer computed here in float64 from the very vectors stored: a check that does not
+ * share the package's SQL. Side B is the same statement on bare postgres.js.
+ */
+export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promise<Row[]> {
+  const perUser = 1_000
+  const users = s.name === 'quick' ? 3 : 20
+  const name = 'app_db_bench_per_user'
+  const url = databaseUrl(adminUrl, name)
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`drop database if exists "${name}" with (force)`)
+  await admin.unsafe(`create database "${name}"`)
+  await admin.end()
+  const target = await openTarget({ url })
+  await migrate(target.runner)
+  await target.close()
+  const db: Db = createDb({ url, maxConnections: 2 })
+  const raw = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    progress(`7d: ${users} users × ${perUser} vectors`)
+    const owners = await raw<{ id: string }[]>`
+      insert into auth.users (id, email)
+      select gen_random_uuid(), 'per-user-' || i || '@example.com' from generate_series(1, ${users}) i
+      returning id`
+    const vector = clusteredSource(s.clusters)
+    // Interleaved, as users write over time: one user's rows are spread over the table.
+    const stored: { userId: string; content: string; v: Float32Array }[] = []
+    for (let i = 0; i < users * perUser; i++) {
+      stored.push({
+        userId: (owners[i % users] as { id: string }).id,
+        content: `doc ${i}`,
+        v: vector(i),
+      })
+    }
+    await copyEmbeddings(
+      db,
+      stored.map((r) => ({ userId: r.userId, content: r.content, embedding: r.v })),
+    )
+    await raw`vacuum analyze embeddings`
+    const queries = Array.from({ length: Math.max(20, s.queries) }, (_, i) =>
+      Array.from(vector(QUERY_OFFSET + i)),
+    )
+    const text = statement('ai.similarForUser').built().query.sql
+    let hits = 0
+    const truthOf = (userId: string, q: number[]) => {
+      const query = Float32Array.from(q)
+      return new Set(
+        stored
+          .filter((r) => r.userId === userId)
+          .map((r) => ({ content: r.content, d: cosineDistance(query, r.v) }))
+          .sort((a, b) => a.d - b.d)
+          .slice(0, 10)
+          .map((r) => r.content),
+      )
+    }
+    const userOf = (i: number) => (owners[i % users] as { id: string }).id
+    const queryOf = (i: number) => queries[i % queries.length] as number[]
+    const c = await compare(
+      'per-user top-10, 1,000 vectors per user',
+      {
+        label: 'similarForUser()',
+        run: (i) => similarForUser(db, { userId: userOf(i), embedding: queryOf(i), k: 10 }),
+      },
+      {
+        label: 'postgres.js, same statement',
+        run: (i) =>
+          raw.unsafe(text, [JSON.stringify(queryOf(i)), userOf(i), 10], { prepare: true }),
+      },
+      { iterations: Math.max(s.iterations, 40), target: '≤ 2 ms p50, recall ≥ 0.99' },
+    )
+    const checked = Math.min(queries.length, 50)
+    for (let i = 0; i < checked; i++) {
+      const found = await similarForUser(db, { userId: userOf(i), embedding: queryOf(i), k: 10 })
+      const truth = truthOf(userOf(i), queryOf(i))
+      hits += found.filter((r) => truth.has(r.content)).length
+    }
+    const recall = hits / (checked * 10)
+    const zod = median(200, (i) => {
+      const params = { userId: userOf(i), embedding: queryOf(i), k: 10 }
+      return actorAndInput(similarEmbeddingsInput, params)
+    })
+    const stringify = median(200, (i) => JSON.stringify(queryOf(i)))
+    const [storage] = await raw<{ storage: string }[]>`
+      select attstorage as storage from pg_attribute
+      where attrelid = 'public.embeddings'::regclass and attname = 'embedding'`
+    return [
+      {
+        id: '7d',
+        ...c,
+        result: `recall@10 ${recall.toFixed(3)} vs exact float64 in JS · validation ${ms(zod)} · vector as text ${ms(stringify)} · build 0 per call (built ${statement('ai.similarForUser').builds}×) · driver ${ms(c.b.p50)} · storage ${storage?.storage === 'p' ? 'plain' : storage?.storage}`,
+        met: c.a.p50 <= 2 && recall >= 0.99,
+      },
+    ]
+  } finally {
+    await db.close()
+    await raw.end()
+  }
+}
