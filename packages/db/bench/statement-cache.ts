@@ -69,10 +69,16 @@ function breakdown(
   const s = statement(name)
   const built = s.built()
   const build = median(50, () => rebuild(db, name))
-  const mapping =
-    rows && built.fields
-      ? median(200, () => rows.map((r) => mapResultRow(built.fields, r, built.joinsNotNullableMap)))
-      : 0
+  const mapper = built.customResultMapper
+  const mapping = !rows
+    ? 0
+    : mapper
+      ? median(200, () => mapper(rows))
+      : built.fields
+        ? median(200, () =>
+            rows.map((r) => mapResultRow(built.fields, r, built.joinsNotNullableMap)),
+          )
+        : 0
   return [
     `validation ${ms(validation)}`,
     `build 0 per call (built ${s.builds}×, once ${ms(build)})`,

@@ -2,7 +2,17 @@
 // parameters as the builder they replace, built once whatever handle runs them (the pool, an
 // rls() transaction, a caller's transaction and a savepoint in it), on both lanes; and the
 // drizzle-orm internals the cache relies on, pinned.
-import { and, cosineDistance, desc, eq, fillPlaceholders, lt, or, sql } from 'drizzle-orm'
+import {
+  and,
+  cosineDistance,
+  desc,
+  eq,
+  fillPlaceholders,
+  getTableColumns,
+  lt,
+  or,
+  sql,
+} from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cached,
@@ -137,6 +147,22 @@ describe(`statement cache (${lane})`, () => {
     expect(pair.builds).toBe(1)
   })
 
+  it('maps a flat list of columns as the builder does, with its own mapper', async () => {
+    const page = named('chat.newestMessages') as unknown as Statement<
+      { roomId: string; limit: number },
+      unknown[]
+    >
+    const builder = await t.db
+      .select(getTableColumns(messages))
+      .from(messages)
+      .where(eq(messages.chatRoomId, roomId))
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(3)
+    expect(await page.run(t.db, { roomId, limit: 3 })).toEqual(builder)
+    expect(builder[0]?.createdAt).toBeInstanceOf(Date)
+    expect(page.built().customResultMapper).toBeDefined()
+  })
+
   it('maps rows as the builder does, a left join that found nothing included', async () => {
     // Pins drizzle-orm internals the cache reads: the fields a builder hands its session and
     // the joinsNotNullableMap its select sets afterwards (without it, the nested object would be
@@ -170,6 +196,8 @@ describe(`statement cache (${lane})`, () => {
     expect(await roomsWithMember.run(t.db, { userId: stranger })).toEqual([
       { id: roomId, member: null },
     ])
+    // Nested fields: Drizzle's own mapper, which reads the map below.
+    expect(roomsWithMember.built().customResultMapper).toBeUndefined()
     expect(roomsWithMember.built().joinsNotNullableMap).toEqual({
       chat_rooms: true,
       user_chats: false,
