@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Db, executeRows } from '../../src/db/client.ts'
 import { readEnv } from '../../src/db/env.ts'
+import { statements } from '../../src/db/statement-cache.ts'
 import { ConfigError, mapErrors, TimeoutError } from '../../src/errors/index.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
@@ -112,6 +113,39 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
     } finally {
       await viaUrl.close()
     }
+  })
+
+  it('statements built once run behind it unprepared: on the pool, in rls(), in a transaction', async () => {
+    const page = statements().find((s) => s.name === 'chat.newestMessages')
+    const send = statements().find((s) => s.name === 'chat.insertMessage')
+    const user = users[2] as TestUser
+    const room = rooms[2] as string
+    const runs = await bounded(
+      Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          i % 3 === 0
+            ? listMessages(db, { roomId: room, limit: 5 })
+            : i % 3 === 1
+              ? asUser(db, user, (tx) => listMessages(tx, { roomId: room, limit: 5 }))
+              : db.transaction((tx) => listMessages(tx, { roomId: room, limit: 5 })),
+        ),
+      ),
+    )
+    expect(runs.every((p) => p.messages[0]?.content === `by ${user.id}`)).toBe(true)
+    const sent = await bounded(
+      asUser(db, user, (tx) =>
+        sendMessage(tx, { userId: user.id, roomId: room, content: 'again' }),
+      ),
+    )
+    expect(sent.content).toBe('again')
+    expect(page?.builds).toBe(1)
+    expect(send?.builds).toBe(1)
+    // Built once on the client, never prepared on the server behind the pooler.
+    const [prepared] = await executeRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from pg_prepared_statements`,
+    )
+    expect(prepared?.n).toBe(0)
   })
 
   it('statementTimeoutMs holds per transaction and per statement, never as a startup parameter', async () => {
