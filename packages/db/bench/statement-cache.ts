@@ -315,7 +315,14 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       db,
       stored.map((r) => ({ userId: r.userId, content: r.content, embedding: r.v })),
     )
+    // The same rows stored as pgvector stores them by default (out of line, in TOAST), to
+    // show side by side what keeping them in the row (embeddings_vectors_inline) changes.
+    await raw`create table public.embeddings_out_of_line (like public.embeddings)`
+    await raw`alter table public.embeddings_out_of_line alter column embedding set storage external`
+    await raw`insert into public.embeddings_out_of_line select * from public.embeddings order by id`
+    await raw`create index on public.embeddings_out_of_line (user_id)`
     await raw`vacuum analyze embeddings`
+    await raw`vacuum analyze embeddings_out_of_line`
     const queries = Array.from({ length: Math.max(20, s.queries) }, (_, i) =>
       Array.from(vector(QUERY_OFFSET + i)),
     )
@@ -359,6 +366,23 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       return actorAndInput(similarEmbeddingsInput, params)
     })
     const stringify = median(200, (i) => JSON.stringify(queryOf(i)))
+    const outOfLine = text.replace('from public.embeddings ', 'from public.embeddings_out_of_line ')
+    if (outOfLine === text)
+      throw new Error('bench: similarForUser no longer reads public.embeddings')
+    const storageRow = await compare(
+      'the same search, vectors in the row vs out of line',
+      {
+        label: 'STORAGE PLAIN (in the row)',
+        run: (i) =>
+          raw.unsafe(text, [JSON.stringify(queryOf(i)), userOf(i), 10], { prepare: true }),
+      },
+      {
+        label: "pgvector's default (TOAST)",
+        run: (i) =>
+          raw.unsafe(outOfLine, [JSON.stringify(queryOf(i)), userOf(i), 10], { prepare: true }),
+      },
+      { iterations: Math.max(s.iterations, 40), target: 'reported' },
+    )
     const [storage] = await raw<{ storage: string }[]>`
       select attstorage as storage from pg_attribute
       where attrelid = 'public.embeddings'::regclass and attname = 'embedding'`
@@ -369,6 +393,7 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
         result: `recall@10 ${recall.toFixed(3)} vs exact float64 in JS · validation ${ms(zod)} · vector as text ${ms(stringify)} · build 0 per call (built ${statement('ai.similarForUser').builds}×) · driver ${ms(c.b.p50)} · storage ${storage?.storage === 'p' ? 'plain' : storage?.storage}`,
         met: c.a.p50 <= 2 && recall >= 0.99,
       },
+      { id: '7d', ...storageRow },
     ]
   } finally {
     await db.close()
