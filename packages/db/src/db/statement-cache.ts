@@ -98,7 +98,7 @@ export type StatementBuilder = Pick<
  * ISO text), which a builder does for `eq(column, value)` but not for a bare placeholder.
  */
 export type Params<P> = {
-  <K extends keyof P & string>(name: K): Placeholder<K>
+  <K extends keyof P & string>(name: K): Placeholder<K, P[K]>
   <K extends keyof P & string>(name: K, column: Column): Param
 }
 
