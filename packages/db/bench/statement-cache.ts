@@ -418,5 +418,9 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
   } finally {
     await db.close()
     await raw.end()
+    // Rebuilt on every run, so not kept (unlike the seeded benchmark databases).
+    const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} })
+    await cleanup.unsafe(`drop database if exists "${name}" with (force)`)
+    await cleanup.end()
   }
 }
