@@ -13,6 +13,20 @@ import type { Row } from './measures.ts'
 import type { BenchScale } from './setup.ts'
 import { clusteredSource, QUERY_OFFSET } from './vectors.ts'
 
+/** A small seeded in-memory PGlite and a round of its ten busiest rooms, for the PGlite rows. */
+export async function seededPglite() {
+  const pg = new PGlite({ extensions: { vector: pgvector } })
+  await migrate(pgliteRunner(pg))
+  const db = createDb({ pglite: pg })
+  await seed(db, { scale: 5, sizes: { embeddings: 0 } })
+  const rooms = await executeRows<{ id: string }>(
+    db,
+    sql`select chat_room_id as id from messages group by 1 order by count(*) desc, 1 limit 10`,
+  )
+  const room = (i: number) => (rooms[i % rooms.length] as { id: string }).id
+  return { pg, db, room }
+}
+
 export async function embeddedLane(s: BenchScale): Promise<Row[]> {
   const rows: Row[] = []
   // 5: migrate a fresh in-memory database (the boot itself is not migrate's cost), then again.
@@ -38,16 +52,8 @@ export async function embeddedLane(s: BenchScale): Promise<Row[]> {
   })
 
   progress('embedded: seeding a small database')
-  const pg = new PGlite({ extensions: { vector: pgvector } })
-  await migrate(pgliteRunner(pg))
-  const db = createDb({ pglite: pg })
+  const { pg, db, room } = await seededPglite()
   try {
-    await seed(db, { scale: 5, sizes: { embeddings: 0 } })
-    const rooms = await executeRows<{ id: string }>(
-      db,
-      sql`select chat_room_id as id from messages group by 1 order by count(*) desc, 1 limit 10`,
-    )
-    const room = (i: number) => (rooms[i % rooms.length] as { id: string }).id
     const list = await compare(
       'list 50 newest messages on PGlite',
       { label: 'listMessages()', run: (i) => listMessages(db, { roomId: room(i), limit: 50 }) },

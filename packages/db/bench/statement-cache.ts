@@ -4,12 +4,11 @@
 // and per-user vector search at 1,000 vectors per user against an exact answer computed here in
 // JavaScript, not by the package's SQL (7d). Each row says where the module's time goes:
 // validation (zod), building (after the first call: none), the driver, row mapping.
-import { PGlite, types } from '@electric-sql/pglite'
-import { vector as pgvector } from '@electric-sql/pglite-pgvector'
+import { types } from '@electric-sql/pglite'
 import * as drizzle from 'drizzle-orm'
-import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { desc, eq, getTableColumns } from 'drizzle-orm'
 import postgres from 'postgres'
-import { createDb, type Db, executeRows } from '../src/db/client.ts'
+import { createDb, type Db } from '../src/db/client.ts'
 import { type Statement, statements } from '../src/db/statement-cache.ts'
 import { copyEmbeddings } from '../src/domains/ai/copy.ts'
 import { similarEmbeddingsInput } from '../src/domains/ai/dto.ts'
@@ -18,15 +17,14 @@ import { listMessagesInput, sendMessageInput } from '../src/domains/chat/dto.ts'
 import { listMessages, sendMessage } from '../src/domains/chat/queries.ts'
 import { actorAndInput, validate } from '../src/dto-kit/validation.ts'
 import { migrate } from '../src/migrations/migrate.ts'
-import { pgliteRunner } from '../src/migrations/sql-runner.ts'
 import { openTarget } from '../src/migrations/target.ts'
 import { messages } from '../src/schema.ts'
-import { seed } from '../src/seed/index.ts'
+import { seededPglite } from './embedded.ts'
 import { type Comparison, compare, progress, stats } from './harness.ts'
 import type { Row } from './measures.ts'
 import type { BenchDb, BenchScale } from './setup.ts'
 import { databaseUrl } from './setup.ts'
-import { clusteredSource, QUERY_OFFSET } from './vectors.ts'
+import { clusteredSource, cosineDistance, QUERY_OFFSET } from './vectors.ts'
 
 type Room = { id: string; member: string }
 const pick = <T>(items: T[], i: number) => items[i % items.length] as T
@@ -234,16 +232,8 @@ export async function statementCacheRows(b: BenchDb, rooms: Room[], s: BenchScal
 /** 7c: listMessages on PGlite against the same statement on PGlite directly. */
 export async function embeddedStatementCacheRows(s: BenchScale): Promise<Row[]> {
   progress('7c: seeding a small PGlite database')
-  const pg = new PGlite({ extensions: { vector: pgvector } })
-  await migrate(pgliteRunner(pg))
-  const db = createDb({ pglite: pg })
+  const { pg, db, room } = await seededPglite()
   try {
-    await seed(db, { scale: 5, sizes: { embeddings: 0 } })
-    const rooms = await executeRows<{ id: string }>(
-      db,
-      sql`select chat_room_id as id from messages group by 1 order by count(*) desc, 1 limit 10`,
-    )
-    const room = (i: number) => (rooms[i % rooms.length] as { id: string }).id
     const text = statement('chat.newestMessages').built().query.sql
     // Drizzle's own query config on PGlite: rows as arrays, timestamps left as text to map.
     const direct = (i: number) => pg.query(text, [room(i), 51], { rowMode: 'array' })
@@ -280,20 +270,6 @@ export async function embeddedStatementCacheRows(s: BenchScale): Promise<Row[]> 
   } finally {
     await db.close()
   }
-}
-
-const cosineDistance = (a: Float32Array, b: Float32Array) => {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number
-    const y = b[i] as number
-    dot += x * y
-    na += x * x
-    nb += y * y
-  }
-  return 1 - dot / Math.sqrt(na * nb)
 }
 
 /**

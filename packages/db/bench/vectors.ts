@@ -20,3 +20,18 @@ export function clusteredSource(clusters: number, seed = 7, spread = 0.6) {
 
 /** Queries are drawn past the corpus' indexes: same distribution, never in the corpus. */
 export const QUERY_OFFSET = 10_000_000
+
+/** Cosine distance in float64, computed here, not by pgvector: the independent exact answer. */
+export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>) {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number
+    const y = b[i] as number
+    dot += x * y
+    na += x * x
+    nb += y * y
+  }
+  return 1 - dot / Math.sqrt(na * nb)
+}

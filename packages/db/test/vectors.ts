@@ -36,16 +36,4 @@ export function clusteredVectors(count: number, clusters: number, seed: number, 
   })
 }
 
-export function cosineDistance(a: number[], b: number[]) {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number
-    const y = b[i] as number
-    dot += x * y
-    na += x * x
-    nb += y * y
-  }
-  return 1 - dot / Math.sqrt(na * nb)
-}
+export { cosineDistance } from '../bench/vectors.ts'
