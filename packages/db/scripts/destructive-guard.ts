@@ -212,7 +212,9 @@ function alterActionKinds(action: string): string[] {
       : ['drops a column']
   }
   if (new RegExp(String.raw`^ALTER ${column}${IDENT} (SET DATA )?TYPE\b`).test(action)) {
-    return ["changes a column's type (it may narrow it)"]
+    return [
+      "changes a column's type (it may narrow it, and it rewrites the table under ACCESS EXCLUSIVE)",
+    ]
   }
   if (new RegExp(String.raw`^ALTER ${column}${IDENT} SET NOT NULL\b`).test(action)) {
     return ['sets NOT NULL on an existing column']
