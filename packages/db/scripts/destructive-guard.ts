@@ -217,7 +217,7 @@ function alterActionKinds(action: string): string[] {
     ]
   }
   if (new RegExp(String.raw`^ALTER ${column}${IDENT} SET NOT NULL\b`).test(action)) {
-    return ['sets NOT NULL on an existing column']
+    return ['sets NOT NULL on an existing column (every row is scanned under ACCESS EXCLUSIVE)']
   }
   if (/^DETACH PARTITION\b/.test(action)) return ['detaches a partition (its rows leave the table)']
   if (/^DISABLE ROW LEVEL SECURITY\b/.test(action)) {
