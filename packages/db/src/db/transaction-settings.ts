@@ -2,12 +2,8 @@
 // role, searchEmbeddings()'s planner and HNSW settings. On the server lane the settings
 // statement is pipelined with the work's first statement: one round trip fewer per call.
 import { sql } from 'drizzle-orm'
-import { PgDialect } from 'drizzle-orm/pg-core'
 import type postgres from 'postgres'
 import type { Transaction } from './types.ts'
-
-/** Renders the one statement as $n text for the raw client; it has no table or casing. */
-const dialect = new PgDialect()
 
 /**
  * Runs `work` with `settings` set for the rest of `tx`. Names and values are bound as
@@ -26,17 +22,33 @@ export async function withLocalSettings<T>(
   settings: Record<string, string>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const statement = sql`select ${sql.join(
-    Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`),
-    sql`, `,
-  )}`
+  const entries = Object.entries(settings)
   const raw = postgresClient(tx)
   if (!raw) {
-    await tx.execute(statement)
+    await tx.execute(
+      sql`select ${sql.join(
+        entries.map(([name, value]) => sql`set_config(${name}, ${value}, true)`),
+        sql`, `,
+      )}`,
+    )
     return work()
   }
-  const { sql: text, params } = dialect.sqlToQuery(statement)
-  return pipelined(raw, text, params, work)
+  return pipelined(raw, settingsText(entries.length), entries.flat(), work)
+}
+
+/** `select set_config($1, $2, true), …` for n settings, made once per n (rls() calls it a lot). */
+const settingsTexts: string[] = []
+function settingsText(n: number): string {
+  let text = settingsTexts[n]
+  if (text === undefined) {
+    const calls = Array.from(
+      { length: n },
+      (_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`,
+    )
+    text = `select ${calls.join(', ')}`
+    settingsTexts[n] = text
+  }
+  return text
 }
 
 /**
