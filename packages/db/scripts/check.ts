@@ -29,8 +29,8 @@ import { functionsNotCaptured } from '../src/migrations/functions-capture.ts'
 import { buildSeedSql, seedSqlFile } from '../src/seed/seed-sql.ts'
 import { liveOptions, runLiveCheck } from './check-live.ts'
 import { parseArgs, run } from './cli.ts'
-import { findDestructiveChanges, MIGRATION_FILE } from './destructive-guard.ts'
-import { isBaselined, type MigrationBaseline, readBaseline } from './migration-baseline.ts'
+import { checkMigrations } from './destructive-guard.ts'
+import { type LintedMigration, migrationsToLint, readBaseline } from './migration-baseline.ts'
 import { runSquawk, type SquawkFinding, squawkBinary } from './squawk.ts'
 import { supabaseTypesFile, supabaseTypesOfMigrations } from './supabase-types.ts'
 
@@ -52,11 +52,7 @@ function drizzleKit(args: string[]) {
  * squawk on the migrations not in the baseline. Without a squawk binary: an error in CI, a
  * warning elsewhere (a laptop on a platform npm has no squawk package for).
  */
-function lintMigrations(dir: string, baseline: MigrationBaseline): SquawkFinding[] {
-  const files = readdirSync(dir)
-    .filter((name) => MIGRATION_FILE.test(name))
-    .sort()
-    .filter((name) => !isBaselined(baseline, name, readFileSync(join(dir, name), 'utf8')))
+function lintMigrations(files: LintedMigration[]): SquawkFinding[] {
   const env = readEnv()
   const binary = squawkBinary(env.SQUAWK_PATH)
   if (!binary) {
@@ -70,7 +66,7 @@ function lintMigrations(dir: string, baseline: MigrationBaseline): SquawkFinding
   }
   const findings = runSquawk(
     binary,
-    files.map((name) => join(dir, name)),
+    files.map((m) => m.path),
   )
   if (files.length === 0) console.log('db:check: squawk: no migration after the baseline to lint')
   else if (findings.length === 0) {
@@ -93,14 +89,15 @@ run(async () => {
   const schema = resolve(values.schema ?? join(packageDir, 'src/schema.ts'))
 
   const guarded = values.migrations ? resolve(values.migrations) : migrationsDir
-  const baseline = readBaseline()
-  const destructive = findDestructiveChanges(guarded, baseline)
+  // Read once, for the guard and for squawk.
+  const linted = migrationsToLint(guarded, readBaseline())
+  const destructive = checkMigrations(linted)
   if (destructive.length > 0) {
     console.error('db:check: destructive changes without an acknowledgement:')
     for (const d of destructive) console.error(`  ${d.file}:${d.line}: ${d.kind}: ${d.statement}`)
   } else console.log('db:check: no unacknowledged destructive changes in the migrations')
 
-  const squawk = lintMigrations(guarded, baseline)
+  const squawk = lintMigrations(linted)
   if (squawk.length > 0) {
     console.error('db:check: squawk (locks and rewrites):')
     for (const f of squawk) console.error(`  ${f.file}:${f.line}: ${f.rule}: ${f.message}`)

@@ -26,9 +26,11 @@
 // What the guard cannot see: what a function does when a default, an index, a constraint or a
 // trigger calls it. Function bodies are code, reviewed as such; DO/CALL/SELECT run code now,
 // so they need an acknowledgement.
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { isBaselined, type MigrationBaseline } from './migration-baseline.ts'
+import {
+  type LintedMigration,
+  type MigrationBaseline,
+  migrationsToLint,
+} from './migration-baseline.ts'
 import { type SqlComment, type SqlStatement, splitSql } from './sql-statements.ts'
 
 export type DestructiveChange = {
@@ -41,14 +43,11 @@ export type DestructiveChange = {
   statement: string
 }
 
-/** Supabase CLI migration names; `meta/` and other files are not migrations. */
-export const MIGRATION_FILE = /^[0-9]+_.*\.sql$/
-
 /** A comment that means to be an acknowledgement, well-formed or not. */
 const ACK_ATTEMPT = /^--\s*allow-destructive\b/i
 const ACK = /^--\s*allow-destructive\s*:\s*\S/i
 
-export const ACK_PROBLEMS = {
+const ACK_PROBLEMS = {
   noReason: 'acknowledgement without a reason (write `-- allow-destructive: <reason>`)',
   notAbove: 'acknowledgement not directly above a statement (a blank line or code in between)',
   stale: 'acknowledgement of a statement that is not destructive (it covers only the next one)',
@@ -63,13 +62,12 @@ export function findDestructiveChanges(
   dir: string,
   baseline: MigrationBaseline = new Map(),
 ): DestructiveChange[] {
-  return readdirSync(dir)
-    .filter((name) => MIGRATION_FILE.test(name))
-    .sort()
-    .flatMap((name) => {
-      const text = readFileSync(join(dir, name), 'utf8')
-      return isBaselined(baseline, name, text) ? [] : checkMigration(name, text)
-    })
+  return checkMigrations(migrationsToLint(dir, baseline))
+}
+
+/** The same for migrations already read (db:check reads them once for the guard and squawk). */
+export function checkMigrations(files: LintedMigration[]): DestructiveChange[] {
+  return files.flatMap((m) => checkMigration(m.name, m.text))
 }
 
 /** The unacknowledged destructive statements and wrong acknowledgements of one migration. */
@@ -157,7 +155,7 @@ const STATEMENT_KINDS: [RegExp, string][] = [
 const ALTERED = /^ALTER (MATERIALIZED VIEW|FOREIGN TABLE|EVENT TRIGGER|TEXT SEARCH \S+|\S+)/
 
 /** What a statement does that needs an acknowledgement; `sql` is masked (see SqlStatement). */
-export function destructiveKinds(sql: string): string[] {
+function destructiveKinds(sql: string): string[] {
   const kinds = STATEMENT_KINDS.filter(([pattern]) => pattern.test(sql)).map(([, kind]) => kind)
 
   if (/^DROP /.test(sql) && kinds.length === 0 && !/^DROP (INDEX|STATISTICS)\b/.test(sql)) {

@@ -4,15 +4,12 @@
 // them. db:check lints every migration but these. A file is skipped only while its sha256 is
 // the recorded one: an edited baseline file is linted like a new one. New migrations never go
 // in here; they pass the lints, with an acknowledgement or a `-- squawk-ignore` where intended.
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '../src/migrations/files.ts'
 
-export const baselineFile = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../migrations-baseline.txt',
-)
+const baselineFile = resolve(dirname(fileURLToPath(import.meta.url)), '../migrations-baseline.txt')
 
 /** File name → sha256 of its content when it was recorded. */
 export type MigrationBaseline = Map<string, string>
@@ -34,4 +31,21 @@ export function readBaseline(path = baselineFile): MigrationBaseline {
 
 export function isBaselined(baseline: MigrationBaseline, name: string, text: string): boolean {
   return baseline.get(name) === sha256(text)
+}
+
+/** Supabase CLI migration names; `meta/` and other files are not migrations. */
+const MIGRATION_FILE = /^[0-9]+_.*\.sql$/
+
+export type LintedMigration = { name: string; path: string; text: string }
+
+/** The migrations of `dir` that the lints check, in order: every one but the baseline's. */
+export function migrationsToLint(dir: string, baseline: MigrationBaseline): LintedMigration[] {
+  return readdirSync(dir)
+    .filter((name) => MIGRATION_FILE.test(name))
+    .sort()
+    .map((name) => {
+      const path = join(dir, name)
+      return { name, path, text: readFileSync(path, 'utf8') }
+    })
+    .filter((m) => !isBaselined(baseline, m.name, m.text))
 }

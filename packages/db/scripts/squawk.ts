@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-export const squawkConfig = join(packageDir, '.squawk.toml')
+const squawkConfig = join(packageDir, '.squawk.toml')
 
 export type SquawkFinding = { file: string; line: number; rule: string; message: string }
 

@@ -21,7 +21,7 @@ export type CatalogObject = {
  * migration history and the system's. Every other schema is the project's: one made in the
  * dashboard shows up as drift. Schemas an extension created are skipped too (pg_depend).
  */
-export const platformSchemas = [
+const platformSchemas = [
   'auth',
   'storage',
   'realtime',
@@ -44,7 +44,7 @@ export const platformSchemas = [
 ]
 
 /** Roles whose privileges are compared: the API's, the auth hook's, and PUBLIC. */
-export const comparedGrantees = ['anon', 'authenticated', 'service_role', 'supabase_auth_admin']
+const comparedGrantees = ['anon', 'authenticated', 'service_role', 'supabase_auth_admin']
 
 const ourSchemas = `select n.oid from pg_namespace n
   where n.nspname <> all ($1::text[]) and n.nspname !~ '^pg_(toast|temp)'

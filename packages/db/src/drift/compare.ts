@@ -40,7 +40,7 @@ const WIDTH = 100
  * Both values on one line each: whitespace collapsed and, when long, cut to the part around
  * their first difference (a function body differs in one line, not in its first 100 chars).
  */
-export function excerpts(a: string, b: string): [string, string] {
+function excerpts(a: string, b: string): [string, string] {
   const x = a.replace(/\s+/g, ' ').trim()
   const y = b.replace(/\s+/g, ' ').trim()
   if (x === y) return [`${cut(a, 0)} [whitespace differs]`, cut(b, 0)]

@@ -21,6 +21,7 @@ import {
   readMigrations,
   readScript,
 } from '../migrations/files.ts'
+import { isLockTimeout } from '../migrations/lock-timeout.ts'
 import { migrate } from '../migrations/migrate.ts'
 import { pgliteRunner, postgresRunner, type SqlRunner } from '../migrations/sql-runner.ts'
 import { connectionError } from '../migrations/target.ts'
@@ -107,9 +108,9 @@ async function readTarget(
 
 /** A copy of the migrations folder whose journal lists only the applied migrations. */
 function appliedOnly(dir: string, files: MigrationFile[], applied: MigrationFile[]) {
+  if (applied.length === files.length) return { dir, remove: () => {} }
   const copy = mkdtempSync(join(tmpdir(), 'app-db-drift-'))
   const remove = () => rmSync(copy, { recursive: true, force: true })
-  if (applied.length === files.length) return { dir, remove }
   cpSync(dir, copy, { recursive: true })
   const journal = join(copy, 'meta/_journal.json')
   const names = new Set(applied.map((f) => f.name.replace(/\.sql$/, '')))
@@ -138,7 +139,7 @@ async function readServer(
       return { ...result, server: await serverFacts(tx) }
     })
   } catch (error) {
-    if ((error as { code?: string }).code === '55P03') {
+    if (isLockTimeout(error)) {
       throw new ConfigError(
         `${url.masked}: a table was locked exclusively for more than ${LOCK_TIMEOUT_MS / 1000} s (a migration running?): check again when it is done`,
       )

@@ -36,12 +36,15 @@ const relationName =
   /\b(?:table|on|into|update|from|references|index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?\S+\s+on)\s+(?:only\s+)?((?:"[^"]+"|[a-z_][\w$]*)(?:\.(?:"[^"]+"|[a-z_][\w$]*))?)/gi
 
 /** The tables a statement names, as written (`"public"."messages"`, messages …). */
-export function relationsOf(statement: string): string[] {
+function relationsOf(statement: string): string[] {
   return [...new Set([...statement.matchAll(relationName)].map((m) => m[1] as string))]
 }
 
 /** One line: the tables the statement waited for and who holds locks on them now. */
-export async function describeLockTimeout(db: SqlRunner, timeout: LockTimeout): Promise<string> {
+export async function lockTimeoutError(
+  db: SqlRunner,
+  timeout: LockTimeout,
+): Promise<MigrationError> {
   const names = relationsOf(timeout.statement)
   const rows = await db
     .query<{ relation: string; who: string }>(
@@ -58,13 +61,9 @@ export async function describeLockTimeout(db: SqlRunner, timeout: LockTimeout): 
   const what = tables.length > 0 ? tables.join(', ') : names.join(', ') || 'a table'
   const held = holders.length > 0 ? `, held by ${holders.join('; ')}` : ''
   const excerpt = timeout.statement.replace(/\s+/g, ' ').slice(0, 100)
-  return (
+  return new MigrationError(
     `${timeout.file}: waited more than ${timeout.timeoutMs / 1000} s for a lock on ${what}${held} ` +
-    `(in: ${excerpt}); nothing was changed. Retry when that is done (DB_MIGRATE_LOCK_RETRIES ` +
-    'retries by itself), or allow a longer wait with DB_MIGRATE_LOCK_TIMEOUT_MS'
+      `(in: ${excerpt}); nothing was changed. Retry when that is done (DB_MIGRATE_LOCK_RETRIES ` +
+      'retries by itself), or allow a longer wait with DB_MIGRATE_LOCK_TIMEOUT_MS',
   )
-}
-
-export async function lockTimeoutError(db: SqlRunner, timeout: LockTimeout) {
-  return new MigrationError(await describeLockTimeout(db, timeout))
 }

@@ -145,7 +145,7 @@ async function takeMigrationLock(tx: SqlRunner, waitMs: number, log: (line: stri
     await tx.query('select pg_advisory_xact_lock($1)', [LOCK_KEY])
     await tx.exec('release savepoint migration_lock')
   } catch (error) {
-    if ((error as { code?: string }).code !== '55P03') throw error
+    if (!isLockTimeout(error)) throw error
     await tx.exec('rollback to savepoint migration_lock')
     throw new MigrationError(
       `the migration lock is still held after ${Math.round(waitMs / 1000)} s by ${await lockHolder(tx)}: wait for it, or end that session (select pg_terminate_backend(pid)); nothing was changed`,
