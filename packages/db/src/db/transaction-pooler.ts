@@ -6,7 +6,7 @@
 // refuses them as startup parameters.
 import type postgres from 'postgres'
 import { ConfigError } from '../errors/errors.ts'
-import { pipelined } from './transaction-settings.ts'
+import { pipelined, settingsText } from './transaction-settings.ts'
 
 type UnsafeArgs = Parameters<postgres.Sql['unsafe']>
 
@@ -43,11 +43,11 @@ export function transactionPooled(
   client: postgres.Sql,
   settings: Record<string, string>,
 ): postgres.Sql {
-  const names = Object.keys(settings)
-  const text = `select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`
-  const params = names.flatMap((name) => [name, settings[name] as string])
+  const entries = Object.entries(settings)
+  const text = settingsText(entries.length)
+  const params = entries.flat()
   const withSettings = <T>(tx: postgres.TransactionSql, work: () => Promise<T>) =>
-    names.length === 0 ? work() : pipelined(tx, text, params, work)
+    entries.length === 0 ? work() : pipelined(tx, text, params, work)
   const checked = (tx: postgres.TransactionSql): postgres.TransactionSql =>
     new Proxy(tx, {
       get(target, key, receiver) {
@@ -65,7 +65,7 @@ export function transactionPooled(
       if (key === 'unsafe') {
         return (...args: UnsafeArgs) => {
           refuseSessionState(args[0])
-          if (names.length === 0) return target.unsafe(...args)
+          if (entries.length === 0) return target.unsafe(...args)
           const run = (values: boolean) =>
             target.begin((tx) =>
               withSettings(tx, async () => {

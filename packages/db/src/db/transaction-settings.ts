@@ -38,7 +38,7 @@ export async function withLocalSettings<T>(
 
 /** `select set_config($1, $2, true), …` for n settings, made once per n (rls() calls it a lot). */
 const settingsTexts: string[] = []
-function settingsText(n: number): string {
+export function settingsText(n: number): string {
   let text = settingsTexts[n]
   if (text === undefined) {
     const calls = Array.from(
