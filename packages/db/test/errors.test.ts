@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb } from '../src/db/client.ts'
+import { createDb, executeRows } from '../src/db/client.ts'
 import {
   ConnectionError,
   mapErrors,
@@ -89,6 +89,17 @@ describe(`typed errors (${lane})`, () => {
       }),
     )
     expect(error).toBeInstanceOf(ReadOnlyError)
+    // rlsRead() is read-only by its own settings, with no replica too, and reads still work.
+    const write = errorOf(
+      t.db.rlsRead({ sub: alice.id }, (tx) =>
+        sendMessage(tx, { userId: alice.id, roomId, content: 'read only' }),
+      ),
+    )
+    expect(await write).toBeInstanceOf(ReadOnlyError)
+    const read = await t.db.rlsRead({ sub: alice.id }, (tx) =>
+      executeRows<{ ro: string }>(tx, sql`select current_setting('transaction_read_only') as ro`),
+    )
+    expect(read[0]?.ro).toBe('on')
   })
 
   it('a statement past statement_timeout, or a lock past lock_timeout, is a TimeoutError', async () => {

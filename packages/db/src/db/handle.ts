@@ -47,16 +47,14 @@ export function withHelpers(
       role,
     }
     if (idleMs > 0) settings.idle_in_transaction_session_timeout = String(idleMs)
+    // Read-only with the other settings, in their one statement: Drizzle's accessMode would
+    // send a SET TRANSACTION of its own and wait for it (a round trip more per rlsRead()).
+    if (readOnly) settings.transaction_read_only = 'on'
     // Transaction-local (set_config(…, true)), so it is safe behind a transaction pooler;
     // bound as parameters, never interpolated.
     // Typed errors here too: a refused connection or an unmigrated database fails at BEGIN or
     // the settings, before any query function's own mapping runs.
-    return mapErrors(() =>
-      on.transaction(
-        (tx) => withLocalSettings(tx, settings, () => fn(tx)),
-        readOnly ? { accessMode: 'read only' } : undefined,
-      ),
-    )
+    return mapErrors(() => on.transaction((tx) => withLocalSettings(tx, settings, () => fn(tx))))
   }
   const stats = { reads: 0, onReplica: 0, fallbacks: 0 }
   let next = 0

@@ -147,7 +147,15 @@ describe.skipIf(skip)('read replicas (a streaming hot standby)', () => {
     for (const userId of new Set(everyone)) {
       const claims = { sub: userId, role: 'authenticated' as const }
       const onPrimary = await db.rls(claims, (tx) => readsOf(userId, tx))
-      const onStandby = await db.rlsRead(claims, (tx) => readsOf(userId, tx))
+      const onStandby = await db.rlsRead(claims, async (tx) => {
+        // Where it ran, asked inside the read itself (not the handle's own counter).
+        const [where] = await executeRows<{ standby: boolean }>(
+          tx,
+          sql`select pg_is_in_recovery() as standby`,
+        )
+        expect(where?.standby).toBe(true)
+        return readsOf(userId, tx)
+      })
       expect(onStandby).toEqual(onPrimary)
     }
     const after = db.replicaStats()
