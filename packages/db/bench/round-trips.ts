@@ -10,7 +10,7 @@ import { compare, type Side } from './harness.ts'
 import type { Row } from './measures.ts'
 import type { BenchDb, BenchScale } from './setup.ts'
 
-type Proxy = { url: string; exchanges: () => number; delayMs: number; close(): Promise<void> }
+type Proxy = { url: string; exchanges: () => number; close(): Promise<void> }
 
 async function startProxy(target: string, delayMs: number): Promise<Proxy> {
   const upstream = new URL(target)
@@ -71,7 +71,6 @@ async function startProxy(target: string, delayMs: number): Promise<Proxy> {
   return {
     url: url.toString(),
     exchanges: () => exchanges,
-    delayMs,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise((done) => server.close(done))
@@ -117,7 +116,7 @@ export async function roundTrips(b: BenchDb, room: { id: string; member: string 
       rows.push({
         id: '6',
         ...timed,
-        result: `round trips ${trips} (bare select ${bareTrips})${iterations < 20 ? `, n=${iterations}` : ''}`,
+        result: `round trips ${trips} (bare select ${bareTrips})`,
         met: trips <= target && (target !== 2 || timed.ratio <= 2.2),
       })
     }

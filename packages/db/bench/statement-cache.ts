@@ -1,15 +1,14 @@
-// 7: the query modules against the same statements hand-written on the driver, now that each
+// 7: the query modules against the same statementNamed hand-written on the driver, now that each
 // statement is built once (src/db/statement-cache.ts): outside a transaction (7a), inside rls()
 // against postgres.js doing the same BEGIN / settings / statement / COMMIT (7b), on PGlite (7c),
 // and per-user vector search at 1,000 vectors per user against an exact answer computed here in
 // JavaScript, not by the package's SQL (7d). Each row says where the module's time goes:
 // validation (zod), building (after the first call: none), the driver, row mapping.
 import { types } from '@electric-sql/pglite'
-import * as drizzle from 'drizzle-orm'
 import { desc, eq, getTableColumns } from 'drizzle-orm'
 import postgres from 'postgres'
 import { createDb, type Db } from '../src/db/client.ts'
-import { type Statement, statements } from '../src/db/statement-cache.ts'
+import { statementNamed } from '../src/db/statement-cache.ts'
 import { copyEmbeddings } from '../src/domains/ai/copy.ts'
 import { similarEmbeddingsInput } from '../src/domains/ai/dto.ts'
 import { similarForUser } from '../src/domains/ai/queries.ts'
@@ -36,11 +35,7 @@ const ms = (v: number) => `${v < 0.01 ? v.toFixed(4) : v.toFixed(3)} ms`
  */
 const steadyIterations = (s: BenchScale) => Math.max(s.iterations, 300)
 
-const statement = (name: string): Statement<never, unknown> => {
-  const found = statements().find((s) => s.name === name)
-  if (!found) throw new Error(`bench: no statement ${name}`)
-  return found
-}
+const statement = statementNamed
 
 /** Median time of `work` run `n` times (for the parts that take microseconds). */
 function median(n: number, work: (i: number) => unknown): number {
@@ -52,11 +47,6 @@ function median(n: number, work: (i: number) => unknown): number {
   }
   return stats(samples).p50
 }
-
-// Drizzle's row mapper, which it exports at run time but not in its types: the bench times
-// it alone to say what mapping costs.
-type MapRow = (fields: unknown, row: unknown[], joins: unknown) => unknown
-const mapResultRow = (drizzle as unknown as { mapResultRow: MapRow }).mapResultRow
 
 /**
  * Where a row's time goes: zod's parse, building (count after the run, and what one build costs
@@ -74,15 +64,8 @@ function breakdown(
   const built = s.built()
   const build = median(50, () => rebuild(db, name))
   const mapper = built.customResultMapper
-  const mapping = !rows
-    ? 0
-    : mapper
-      ? median(200, () => mapper(rows))
-      : built.fields
-        ? median(200, () =>
-            rows.map((r) => mapResultRow(built.fields, r, built.joinsNotNullableMap)),
-          )
-        : 0
+  // The rows measured are flat column lists, mapped by the statement's own mapper.
+  const mapping = rows && mapper ? median(200, () => mapper(rows)) : 0
   return [
     `validation ${ms(validation)}`,
     `build 0 per call (built ${s.builds}×, once ${ms(build)})`,

@@ -124,9 +124,13 @@ const params = ((name: string, column?: Column) =>
     ? sql.placeholder(name)
     : new Param(sql.placeholder(name), column)) as Params<Record<string, unknown>>
 
-const registry: Statement<never, unknown>[] = []
-/** Every statement defined so far, built or not (for the benchmark and tests). */
-export const statements = (): readonly Statement<never, unknown>[] => registry
+const registry = new Map<string, Statement<never, unknown>>()
+/** A statement by its name (for the benchmark and tests). */
+export function statementNamed(name: string): Statement<never, unknown> {
+  const found = registry.get(name)
+  if (!found) throw new Error(`statement-cache: no statement ${name}`)
+  return found
+}
 
 function define<P, R>(name: string, build: () => BuiltStatement): Statement<P, R> {
   let built: BuiltStatement | undefined
@@ -165,7 +169,9 @@ function define<P, R>(name: string, build: () => BuiltStatement): Statement<P, R
       return (await prepared.execute(values as Record<string, unknown>)) as R
     },
   }
-  registry.push(statement as Statement<never, unknown>)
+  // Names are how tests and the benchmark find a statement: two of one name would hide one.
+  if (registry.has(name)) throw new Error(`statement-cache: two statements named ${name}`)
+  registry.set(name, statement as Statement<never, unknown>)
   return statement
 }
 

@@ -19,7 +19,7 @@ import {
   cachedSql,
   type Params,
   type Statement,
-  statements,
+  statementNamed,
 } from '../../src/db/statement-cache.ts'
 import { NotFoundError } from '../../src/errors/errors.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
@@ -27,11 +27,7 @@ import { chatRooms, embeddings, generalUsers, messages, userChats } from '../../
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
-const named = (name: string): Statement<never, unknown> => {
-  const found = statements().find((s) => s.name === name)
-  if (!found) throw new Error(`no statement ${name}`)
-  return found
-}
+const named = statementNamed
 
 let t: TestDatabase
 let alice: TestUser

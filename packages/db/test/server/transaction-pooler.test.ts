@@ -1,12 +1,12 @@
 // The app behind a real PgBouncer in transaction mode, on a port that is not 6543 (so only the
 // setting says what it is): three server connections under many app connections. rls() keeps
 // every caller's identity and rows to itself, timeouts hold without startup parameters,
-// session statements are refused, and db:migrate refuses the pooler instead of hanging.
+// session statementNamed are refused, and db:migrate refuses the pooler instead of hanging.
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Db, executeRows } from '../../src/db/client.ts'
 import { readEnv } from '../../src/db/env.ts'
-import { statements } from '../../src/db/statement-cache.ts'
+import { statementNamed } from '../../src/db/statement-cache.ts'
 import { ConfigError, mapErrors, TimeoutError } from '../../src/errors/index.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
@@ -116,8 +116,8 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
   })
 
   it('statements built once run behind it unprepared: on the pool, in rls(), in a transaction', async () => {
-    const page = statements().find((s) => s.name === 'chat.newestMessages')
-    const send = statements().find((s) => s.name === 'chat.insertMessage')
+    const page = statementNamed('chat.newestMessages')
+    const send = statementNamed('chat.insertMessage')
     const user = users[2] as TestUser
     const room = rooms[2] as string
     const runs = await bounded(
