@@ -13,12 +13,13 @@ export const createdAt = () => timestampMs().notNull().defaultNow()
 
 /**
  * `updated_at` is kept true by the `set_updated_at` trigger (sql/functions.sql) for every
- * writer, PostgREST included; `$onUpdate` only makes Drizzle's own updates send it too.
+ * writer, PostgREST included; `$onUpdate` only makes Drizzle's own updates send it too, as SQL
+ * (`now()`), not a Date taken while building, so a statement built once keeps it per call.
  */
 export const timestamps = () => ({
   createdAt: createdAt(),
   updatedAt: timestampMs()
     .notNull()
     .defaultNow()
-    .$onUpdate(() => new Date()),
+    .$onUpdate(() => sql`now()`),
 })

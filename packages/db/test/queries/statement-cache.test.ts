@@ -13,6 +13,7 @@ import {
   or,
   sql,
 } from 'drizzle-orm'
+import { pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cached,
@@ -213,22 +214,36 @@ describe(`statement cache (${lane})`, () => {
   })
 
   it('refuses to cache a value computed while building', () => {
-    // $onUpdate's `new Date()` for updated_at would be frozen at the first call.
+    // A JS value from $onUpdate (or $defaultFn) would be frozen at the first call. Built only,
+    // never run: the table need not exist.
+    const stamped = pgTable('stamped', {
+      id: text().primaryKey(),
+      note: text(),
+      at: timestamp().$onUpdate(() => new Date()),
+    })
     const frozen = cached('test.frozen', (q, $: Params<{ id: string }>) =>
+      q
+        .update(stamped)
+        .set({ note: 'x' })
+        .where(eq(stamped.id, $('id', stamped.id))),
+    )
+    expect(() => frozen.built()).toThrow(/computed while building.*\(at:/)
+    const fromParameter = cached(
+      'test.atFromParameter',
+      (q, $: Params<{ id: string; now: Date }>) =>
+        q
+          .update(stamped)
+          .set({ note: 'x', at: sql`${$('now', stamped.at)}` })
+          .where(eq(stamped.id, $('id', stamped.id))),
+    )
+    expect(fromParameter.built().query.sql).toContain('"at" = $2')
+    // The schema's own updated_at is SQL (now()): built once, it is now() on every call.
+    const touch = cached('test.touchUser', (q, $: Params<{ id: string }>) =>
       q
         .update(generalUsers)
         .set({ accountName: 'x' })
         .where(eq(generalUsers.id, $('id', generalUsers.id))),
     )
-    expect(() => frozen.built()).toThrow(/computed while building.*\(updatedAt:/)
-    const fromParameter = cached(
-      'test.updatedAtFromParameter',
-      (q, $: Params<{ id: string; now: Date }>) =>
-        q
-          .update(generalUsers)
-          .set({ accountName: 'x', updatedAt: sql`${$('now', generalUsers.updatedAt)}` })
-          .where(eq(generalUsers.id, $('id', generalUsers.id))),
-    )
-    expect(fromParameter.built().query.sql).toContain('"updated_at" = $2')
+    expect(touch.built().query.sql).toContain('"updated_at" = now()')
   })
 })

@@ -1,6 +1,6 @@
 // Users: reading public profiles, a user's own profile and addresses.
 // Every function is (db, params): db is a database or a transaction (inside rls() or not).
-import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, ne } from 'drizzle-orm'
 import { z } from 'zod'
 import { cached, type Params } from '../../db/statement-cache.ts'
 import type { DatabaseOrTransaction } from '../../db/types.ts'
@@ -131,10 +131,9 @@ export async function listAddresses(
  */
 async function clearDefault(tx: DatabaseOrTransaction, userId: string, keepId?: string) {
   await lockAddresses.run(tx, { userId })
-  const now = new Date()
   await (keepId === undefined
-    ? clearAnyDefault.run(tx, { userId, now })
-    : clearOtherDefault.run(tx, { userId, now, keepId }))
+    ? clearAnyDefault.run(tx, { userId })
+    : clearOtherDefault.run(tx, { userId, keepId }))
 }
 const lockAddresses = cached('users.lockAddresses', (q, $: Params<{ userId: string }>) =>
   q
@@ -143,25 +142,20 @@ const lockAddresses = cached('users.lockAddresses', (q, $: Params<{ userId: stri
     .where(eq(addresses.userId, $('userId', addresses.userId)))
     .for('update'),
 )
-/**
- * `updated_at` as $onUpdate would send it (the set_updated_at trigger sets it anyway): from a
- * parameter, since a cached statement cannot compute it while building.
- */
-const touched = ($: Params<{ now: Date }>) => sql`${$('now', addresses.updatedAt)}`
-type ClearValues = { userId: string; now: Date; keepId: string }
+type ClearValues = { userId: string; keepId: string }
 const clearDefaultWhere = ($: Params<ClearValues>, others?: ReturnType<typeof ne>) =>
   and(eq(addresses.userId, $('userId', addresses.userId)), eq(addresses.isDefault, true), others)
 // Two shapes: every default of the user, or every one but the address about to become it.
 const clearAnyDefault = cached('users.clearDefault', (q, $: Params<Omit<ClearValues, 'keepId'>>) =>
   q
     .update(addresses)
-    .set({ isDefault: false, updatedAt: touched($) })
+    .set({ isDefault: false })
     .where(clearDefaultWhere($ as Params<ClearValues>)),
 )
 const clearOtherDefault = cached('users.clearOtherDefault', (q, $: Params<ClearValues>) =>
   q
     .update(addresses)
-    .set({ isDefault: false, updatedAt: touched($) })
+    .set({ isDefault: false })
     .where(clearDefaultWhere($, ne(addresses.id, $('keepId', addresses.id)))),
 )
 
@@ -210,12 +204,8 @@ const ownAddress = ($: Params<OwnAddress>) =>
 const deleteOwnAddress = cached('users.deleteAddress', (q, $: Params<OwnAddress>) =>
   q.delete(addresses).where(ownAddress($)).returning({ id: addresses.id }),
 )
-const makeDefault = cached('users.makeDefault', (q, $: Params<OwnAddress & { now: Date }>) =>
-  q
-    .update(addresses)
-    .set({ isDefault: true, updatedAt: touched($) })
-    .where(ownAddress($))
-    .returning(addressColumns),
+const makeDefault = cached('users.makeDefault', (q, $: Params<OwnAddress>) =>
+  q.update(addresses).set({ isDefault: true }).where(ownAddress($)).returning(addressColumns),
 )
 
 export type DeleteAddressParams = { userId: string; id: string }
@@ -238,7 +228,7 @@ export async function setDefaultAddress(
   return mapErrors(() =>
     db.transaction(async (tx) => {
       await clearDefault(tx, userId, id)
-      const [address] = await makeDefault.run(tx, { id, userId, now: new Date() })
+      const [address] = await makeDefault.run(tx, { id, userId })
       if (!address) throw new NotFoundError(`no address ${id} of this user`)
       return address
     }),
