@@ -13,7 +13,11 @@ export async function executeRows<T extends Record<string, unknown>>(
   db: DatabaseOrTransaction,
   query: SQL,
 ): Promise<T[]> {
-  const result: unknown = await db.execute(query)
+  return rowsOf<T>(await db.execute(query))
+}
+
+/** A raw result's rows, on either driver: an array on postgres.js, `{ rows }` on PGlite. */
+export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows
 }
 

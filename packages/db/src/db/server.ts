@@ -9,13 +9,13 @@ import { behindTransactionPooler, type DatabaseUrl, parseDatabaseUrl } from './d
 import { withHelpers } from './handle.ts'
 import { resilientClient } from './postgres-resilience.ts'
 import { transactionPooled } from './transaction-pooler.ts'
-import type { Database, Db } from './types.ts'
+import { casing, type Database, type Db } from './types.ts'
 
 /**
  * What a `drizzle()` of one's own needs to read and write this schema (an Edge Function, a
  * script with its own driver): the tables, and the snake_case mapping of their column names.
  */
-export const drizzleOptions = { schema, casing: 'snake_case' } as const
+export const drizzleOptions = { schema, casing } as const
 
 export type ServerDbOptions = {
   /** A postgres:// URL (multi-host URLs too). */

@@ -33,7 +33,8 @@ import {
   PgUpdateBase,
   type PreparedQueryConfig,
 } from 'drizzle-orm/pg-core'
-import type { DatabaseOrTransaction } from './types.ts'
+import { rowsOf } from './rows.ts'
+import { casing, type DatabaseOrTransaction } from './types.ts'
 
 /** What `session.prepareQuery` takes: what a builder's `_prepare()` hands its session. */
 type PrepareArgs = Parameters<PgSession['prepareQuery']>
@@ -78,8 +79,8 @@ class RecordingSession extends PgSession {
   }
 }
 
-/** The package's dialect: the casing drizzleOptions gives every handle (server.ts). */
-const dialect = new PgDialect({ casing: 'snake_case' })
+/** The package's dialect, with the casing drizzleOptions gives every handle. */
+const dialect = new PgDialect({ casing })
 const recorder: PgDatabase<PgQueryResultHKT> = new PgDatabase(
   dialect,
   new RecordingSession(dialect),
@@ -132,7 +133,12 @@ export function statementNamed(name: string): Statement<never, unknown> {
   return found
 }
 
-function define<P, R>(name: string, build: () => BuiltStatement): Statement<P, R> {
+/** `result` turns what the session returns into the statement's result (default: as is). */
+function define<P, R>(
+  name: string,
+  build: () => BuiltStatement,
+  result: (raw: unknown) => R = (raw) => raw as R,
+): Statement<P, R> {
   let built: BuiltStatement | undefined
   let builds = 0
   const get = () => {
@@ -166,7 +172,7 @@ function define<P, R>(name: string, build: () => BuiltStatement): Statement<P, R
           prepared as unknown as { joinsNotNullableMap: Record<string, boolean> }
         ).joinsNotNullableMap = b.joinsNotNullableMap
       }
-      return (await prepared.execute(values as Record<string, unknown>)) as R
+      return result(await prepared.execute(values as Record<string, unknown>))
     },
   }
   // Names are how tests and the benchmark find a statement: two of one name would hide one.
@@ -282,27 +288,20 @@ export function cachedSql<P, Row extends Record<string, unknown>>(
   name: string,
   build: ($: Params<P>) => SQL<Row>,
 ): Statement<P, Row[]> {
-  const statement = define<P, unknown>(name, () => {
-    const { sql: text, params: values } = dialect.sqlToQuery(build(params as Params<P>))
-    return {
-      query: { sql: text, params: values },
-      fields: undefined,
-      arrayMode: false,
-      customResultMapper: undefined,
-      metadata: undefined,
-      cacheConfig: undefined,
-    }
-  })
-  return {
+  return define<P, Row[]>(
     name,
-    get builds() {
-      return statement.builds
+    () => {
+      const { sql: text, params: values } = dialect.sqlToQuery(build(params as Params<P>))
+      return {
+        query: { sql: text, params: values },
+        fields: undefined,
+        arrayMode: false,
+        customResultMapper: undefined,
+        metadata: undefined,
+        cacheConfig: undefined,
+      }
     },
-    built: statement.built,
-    async run(db, values) {
-      // db.execute's shape: an array on postgres.js, `{ rows }` on PGlite.
-      const result = await statement.run(db, values)
-      return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[]
-    },
-  }
+    // db.execute's shape on either driver, as executeRows() reads it.
+    (raw) => rowsOf<Row>(raw),
+  )
 }

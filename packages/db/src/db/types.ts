@@ -6,6 +6,9 @@ import type * as schema from '../schema.ts'
 import type { DatabaseUrl } from './database-url.ts'
 
 export type Schema = typeof schema
+
+/** How column names map to SQL: every handle's and every statement built once (snake_case). */
+export const casing = 'snake_case' as const
 /** A database handle as query functions see it, whichever driver is behind it. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>
 export type Transaction = PgTransaction<
