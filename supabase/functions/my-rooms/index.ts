@@ -4,7 +4,7 @@
 // same policies decide as for PostgREST.
 //   supabase functions serve my-rooms   /   deno serve --allow-net --allow-env --allow-read index.ts
 import { listMyRooms } from '@app/db/queries'
-import { createServerDb } from '@app/db/server'
+import { createServerDb, type JwtClaims } from '@app/db/server'
 import { errors, jwtVerify } from 'jose'
 
 const env = (name: string) => Deno.env.get(name)?.trim() || undefined
@@ -25,8 +25,14 @@ const json = (status: number, body: unknown) =>
     headers: { 'content-type': 'application/json' },
   })
 
-/** The signed-in user's id, from a verified, unexpired access token; else a 401 reason. */
-async function callerOf(request: Request): Promise<{ userId: string } | { refused: string }> {
+/**
+ * The signed-in user, from a verified, unexpired access token: their id and every claim, so the
+ * policies see what they would see through PostgREST (auth.jwt() ->> 'email', aal, …); else a
+ * 401 reason.
+ */
+async function callerOf(
+  request: Request,
+): Promise<{ userId: string; claims: JwtClaims } | { refused: string }> {
   const header = request.headers.get('authorization') ?? ''
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
   if (!token) return { refused: 'missing bearer token' }
@@ -35,7 +41,7 @@ async function callerOf(request: Request): Promise<{ userId: string } | { refuse
     if (payload.role !== 'authenticated' || typeof payload.sub !== 'string') {
       return { refused: 'not a signed-in user' }
     }
-    return { userId: payload.sub }
+    return { userId: payload.sub, claims: { ...payload, sub: payload.sub, role: 'authenticated' } }
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { refused: 'token expired' }
     return { refused: 'invalid token' }
@@ -45,11 +51,9 @@ async function callerOf(request: Request): Promise<{ userId: string } | { refuse
 export async function handle(request: Request): Promise<Response> {
   const caller = await callerOf(request)
   if ('refused' in caller) return json(401, { error: caller.refused })
-  const { userId } = caller
+  const { userId, claims } = caller
   try {
-    const rooms = await db.rls({ sub: userId, role: 'authenticated' }, (tx) =>
-      listMyRooms(tx, { userId }),
-    )
+    const rooms = await db.rls(claims, (tx) => listMyRooms(tx, { userId }))
     return json(200, { rooms })
   } catch (error) {
     console.error('my-rooms:', error)

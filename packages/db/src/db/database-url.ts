@@ -8,8 +8,6 @@ export type DatabaseUrl = {
   /** The first host (of a multi-host URL, the one tried first). */
   host: string
   port: number
-  /** Every `host:port` of a multi-host URL (`postgres://u@h1:5432,h2:5432/db`), in order. */
-  hosts: { host: string; port: number }[]
   database: string
   user: string
   /** `?pgbouncer=true|false` as written in the URL; undefined when absent. */
@@ -46,7 +44,8 @@ export function parseDatabaseUrl(url: string, name = 'DATABASE_URL'): DatabaseUr
   }
   if (!parsed.hostname) throw new ConfigError(`${name} has no host: ${masked}`)
   const port = parsed.port ? Number(parsed.port) : 5432
-  const hosts = hostList.map((entry) => hostPort(entry, port, name, masked))
+  // Every host of a multi-host URL must be valid, though the pooler default reads the first.
+  for (const entry of hostList) assertHost(entry, port, name, masked)
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres'
   const user = decodeURIComponent(parsed.username) || 'postgres'
   const pgbouncer = booleanParam(parsed.searchParams.get('pgbouncer'), 'pgbouncer', name, masked)
@@ -55,7 +54,6 @@ export function parseDatabaseUrl(url: string, name = 'DATABASE_URL'): DatabaseUr
     driverUrl: withoutParam(url, 'pgbouncer'),
     host: parsed.hostname,
     port,
-    hosts,
     database,
     user,
     pgbouncer,
@@ -63,13 +61,12 @@ export function parseDatabaseUrl(url: string, name = 'DATABASE_URL'): DatabaseUr
   }
 }
 
-function hostPort(entry: string, fallbackPort: number, name: string, masked: string) {
+function assertHost(entry: string, fallbackPort: number, name: string, masked: string) {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry)
   const port = match?.[2] ? Number(match[2]) : fallbackPort
   if (!match?.[1] || !(port > 0 && port < 65_536)) {
     throw new ConfigError(`${name} has an invalid host "${entry}": ${masked}`)
   }
-  return { host: match[1], port }
 }
 
 function booleanParam(value: string | null, param: string, name: string, masked: string) {

@@ -11,6 +11,8 @@ import { resilientClient } from './postgres-resilience.ts'
 import { transactionPooled } from './transaction-pooler.ts'
 import { casing, type Database, type Db } from './types.ts'
 
+export type { Db, JwtClaims } from './types.ts'
+
 /**
  * What a `drizzle()` of one's own needs to read and write this schema (an Edge Function, a
  * script with its own driver): the tables, and the snake_case mapping of their column names.
