@@ -2,12 +2,12 @@
 // setting says what it is): three server connections under many app connections. rls() keeps
 // every caller's identity and rows to itself, timeouts hold without startup parameters,
 // session statementNamed are refused, and db:migrate refuses the pooler instead of hanging.
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Db, executeRows } from '../../src/db/client.ts'
 import { readEnv } from '../../src/db/env.ts'
 import { statementNamed } from '../../src/db/statement-cache.ts'
-import { ConfigError, mapErrors, TimeoutError } from '../../src/errors/index.ts'
+import { ConfigError, ConnectionError, mapErrors, TimeoutError } from '../../src/errors/index.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
 import { openTestDatabase, type TestDatabase } from '../lanes.ts'
@@ -46,6 +46,24 @@ beforeAll(async () => {
     rooms.push(room.id)
   }
 }, 120_000)
+
+/**
+ * `query` asked on every one of the pooler's 3 server connections: three at once, each kept
+ * busy by a sleep, so no two answers come from the same connection (checked by backend pid).
+ */
+async function onEveryServerConnection<T extends Record<string, unknown>>(query: SQL) {
+  const answers = await Promise.all(
+    Array.from({ length: 3 }, () =>
+      executeRows<T & { pid: number }>(
+        db,
+        sql`select pg_backend_pid() as pid, q.* from (${query}) q, pg_sleep(0.3)`,
+      ),
+    ),
+  )
+  const rows = answers.map((a) => a[0] as T & { pid: number })
+  expect(new Set(rows.map((r) => r.pid)).size).toBe(3)
+  return rows.map(({ pid: _, ...rest }) => rest)
+}
 
 afterAll(async () => {
   await db?.close()
@@ -87,11 +105,11 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
     })
     await bounded(Promise.all(calls), 60_000)
     // Nothing of a caller stayed on the pooled server connections.
-    const [after] = await executeRows<{ role: string; claims: string | null }>(
-      db,
+    const after = await onEveryServerConnection<{ role: string; claims: string | null }>(
       sql`select current_user as role, nullif(current_setting('request.jwt.claims', true), '') as claims`,
     )
-    expect(after).toEqual({ role: new URL(pooledUrl).username, claims: null })
+    const clean = { role: new URL(pooledUrl).username, claims: null }
+    expect(after).toEqual([clean, clean, clean])
   }, 90_000)
 
   it('?pgbouncer=true in the URL says the same, and is not sent to the server', async () => {
@@ -163,11 +181,10 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
         bounded(timed.transaction((tx) => tx.execute(sql`select pg_sleep(3)`))),
       ).rejects.toMatchObject({ cause: { code: '57014' } })
       // The timeout was the transaction's own: the pooled connection's setting is the server's.
-      const [setting] = await executeRows<{ v: string }>(
-        db,
+      const settings = await onEveryServerConnection<{ v: string }>(
         sql`select current_setting('statement_timeout') as v`,
       )
-      expect(setting?.v).toBe('0')
+      expect(settings).toEqual([{ v: '0' }, { v: '0' }, { v: '0' }])
     } finally {
       await timed.close()
     }
@@ -214,7 +231,7 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
             await tx.execute(sql`select 2`)
           }),
         ),
-      ).rejects.toThrow()
+      ).rejects.toBeInstanceOf(ConnectionError) // the server ended the idle transaction's session
       const page = await bounded(
         asUser(idle, user, (tx) => listMessages(tx, { roomId: rooms[1] as string })),
       )
@@ -235,6 +252,7 @@ describe.skipIf(skip)('behind a transaction pooler (PgBouncer, pool_mode=transac
       DATABASE_URL: pooledUrl,
       DB_TRANSACTION_POOLER: 'true',
     })
+    expect(declared.code).toBe(1)
     expect(declared.stderr).toMatch(/DB_TRANSACTION_POOLER=true/)
   }, 90_000)
 })
