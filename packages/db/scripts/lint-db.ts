@@ -12,7 +12,12 @@ run(async () => {
   const url = env.DATABASE_URL
   // One process per embedded data directory: db:dev or db:studio may be serving it.
   const lock = url ? undefined : lockDataDir(env.PGLITE_DATA_DIR ?? defaultDataDir, 'db:lint')
-  const target = await openTarget({ url, dataDir: env.PGLITE_DATA_DIR, tool: 'db:lint' })
+  const target = await openTarget({
+    url,
+    dataDir: env.PGLITE_DATA_DIR,
+    tool: 'db:lint',
+    transactionPooler: env.DB_TRANSACTION_POOLER,
+  })
   try {
     const findings = await runSecurityLints(target.runner)
     console.log(`db:lint → ${target.label}`)

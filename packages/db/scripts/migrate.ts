@@ -17,7 +17,11 @@ run(async () => {
   const url = env.DATABASE_URL
   // One process per embedded data directory: db:dev or db:studio may be serving it.
   const lock = url ? undefined : lockDataDir(env.PGLITE_DATA_DIR ?? defaultDataDir, 'db:migrate')
-  const target = await openTarget({ url, dataDir: env.PGLITE_DATA_DIR })
+  const target = await openTarget({
+    url,
+    dataDir: env.PGLITE_DATA_DIR,
+    transactionPooler: env.DB_TRANSACTION_POOLER,
+  })
   console.log(`db:migrate → ${target.label}`)
   try {
     const summary = await migrate(target.runner, {

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import postgres from 'postgres'
 import { type DatabaseUrl, parseDatabaseUrl, transactionPoolerReason } from '../db/database-url.ts'
-import { defaultDataDir, readEnv, repoRoot } from '../db/env.ts'
+import { defaultDataDir, repoRoot } from '../db/env.ts'
 import { ConfigError, ConnectionError } from '../errors/errors.ts'
 import { pgliteRunner, postgresRunner, type SqlRunner } from './sql-runner.ts'
 
@@ -22,6 +22,12 @@ export type TargetOptions = {
   connectTimeoutSeconds?: number
   /** Names the tool in the refusal of a transaction pooler. Default `db:migrate`. */
   tool?: string
+  /**
+   * The caller says the URL leads through a transaction pooler (the scripts pass the
+   * environment's DB_TRANSACTION_POOLER): refused at once. Without it, `?pgbouncer=` and port
+   * 6543 say so, and an undeclared one is found by probing.
+   */
+  transactionPooler?: boolean
 }
 
 export async function openTarget(options: TargetOptions): Promise<Target> {
@@ -46,7 +52,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
 
 async function openServer(url: DatabaseUrl, options: TargetOptions): Promise<Target> {
   const tool = options.tool ?? 'db:migrate'
-  const said = transactionPoolerReason(url, { env: readEnv().DB_TRANSACTION_POOLER })
+  const said = transactionPoolerReason(url, { env: options.transactionPooler })
   if (said) throw poolerRefusal(tool, url, `${said}, which keeps no session`)
   const connect = { connect_timeout: options.connectTimeoutSeconds ?? 10, onnotice: () => {} }
   try {
