@@ -5,7 +5,12 @@
 import { ConfigError } from '../errors/errors.ts'
 import type { MigrationFile, SqlScript } from '../migrations/files.ts'
 import type { SqlRunner } from '../migrations/sql-runner.ts'
-import { type CliRow, cliVersion, ranThisFile } from '../migrations/supabase-history.ts'
+import {
+  type CliRow,
+  cliVersion,
+  ranThisFile,
+  readCliHistory,
+} from '../migrations/supabase-history.ts'
 
 export type TargetHistory = {
   applied: MigrationFile[]
@@ -33,15 +38,8 @@ export async function readTargetHistory(
         ),
       )
     : []
-  const cli = tables?.cli
-    ? await readable(
-        tx.query<CliRow>(
-          'select version, name, statements from supabase_migrations.schema_migrations',
-        ),
-      )
-    : []
+  const byVersion = tables?.cli ? await readable(readCliHistory(tx)) : new Map<string, CliRow>()
   const byCreatedAt = new Map(ours.map((row) => [row.created_at, row.hash]))
-  const byVersion = new Map(cli.map((row) => [row.version, row]))
   const lines: string[] = []
   const applied: MigrationFile[] = []
   const pending: MigrationFile[] = []
@@ -61,7 +59,7 @@ export async function readTargetHistory(
   const versions = new Set(files.map((f) => cliVersion(f).version))
   const unknown =
     ours.filter((row) => !local.has(row.created_at)).length +
-    cli.filter((row) => !versions.has(row.version)).length
+    [...byVersion.keys()].filter((version) => !versions.has(version)).length
   if (unknown > 0) {
     lines.push(
       `migrations: ${unknown} history entr${unknown === 1 ? 'y' : 'ies'} on the live database for migrations the repo does not have`,

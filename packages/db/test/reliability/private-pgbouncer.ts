@@ -1,12 +1,12 @@
 // A PgBouncer of the test's own in front of a server: its own ini and auth file in a temp dir,
 // a free loopback port, pool_mode = transaction and a small server pool, run as the
 // `postgres` OS user (PgBouncer refuses to run as root). `remove()` always stops it.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freeLoopbackPort, privatePostgresUnsupported } from './private-postgres.ts'
+import { freeLoopbackPort, privatePostgresUnsupported, uidOf } from './private-postgres.ts'
 
 export const pgbouncerBinary = '/usr/sbin/pgbouncer'
 
@@ -37,8 +37,7 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Private
   const server = new URL(options.server)
   const user = decodeURIComponent(server.username) || 'postgres'
   const root = mkdtempSync(join(tmpdir(), 'app-db-pgbouncer-'))
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
+  const { uid, gid } = await uidOf('postgres')
   chownSync(root, uid, gid)
   const port = await freeLoopbackPort()
   writeFileSync(join(root, 'users.txt'), `"${user}" ""\n`)

@@ -49,7 +49,7 @@ export async function freeLoopbackPort(): Promise<number> {
   return address.port
 }
 
-async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
+export async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
   const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
     run('id', ['-u', user]),
     run('id', ['-g', user]),
