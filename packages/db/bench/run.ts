@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--fresh] [--skip-embedded]
+// pnpm bench [--quick] [--fresh] [--skip-embedded] [--only 1,7]
 // Side-by-side benchmarks of @app/db against raw Postgres on the server lane (DATABASE_URL,
 // a superuser URL: the benchmark makes its own databases there), plus the embedded lane.
 // Prints a table and writes a JSON report to bench-results/. Not part of `pnpm test`.
@@ -71,8 +71,12 @@ run(async () => {
       quick: { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
       'skip-embedded': { type: 'boolean', default: false },
+      // Measure numbers to run (1–7; 7 includes 7a–7d): one measure's loop without the rest.
+      only: { type: 'string' },
     },
   })
+  const only = values.only?.split(',').map((n) => n.trim())
+  const wants = (n: number) => !only || only.includes(String(n))
   const scale = scales[values.quick ? 'quick' : 'default']
   const adminUrl = readEnv().DATABASE_URL
   if (!adminUrl) {
@@ -85,30 +89,46 @@ run(async () => {
   try {
     server = await serverInfo(bench)
     const f = await fixtures(bench)
-    progress('1: query module vs postgres.js')
-    rows.push(...(await queryModule(bench, f, scale)))
-    progress('2: row level security')
-    rows.push(...(await rowLevelSecurity(bench, f, scale)))
-    progress('3: vector search')
-    rows.push(...(await vectorSearch(bench, scale)))
-    progress('6: round trips on the wire')
+    if (wants(1)) {
+      progress('1: query module vs postgres.js')
+      rows.push(...(await queryModule(bench, f, scale)))
+    }
+    if (wants(2)) {
+      progress('2: row level security')
+      rows.push(...(await rowLevelSecurity(bench, f, scale)))
+    }
+    if (wants(3)) {
+      progress('3: vector search')
+      rows.push(...(await vectorSearch(bench, scale)))
+    }
     const room = f.rooms[0]
-    if (room) rows.push(...(await roundTrips(bench, room, scale)))
-    progress('7: statements built once')
-    rows.push(...(await statementCacheRows(bench, f.rooms, scale)))
+    if (wants(6) && room) {
+      progress('6: round trips on the wire')
+      rows.push(...(await roundTrips(bench, room, scale)))
+    }
+    if (wants(7)) {
+      progress('7: statements built once')
+      rows.push(...(await statementCacheRows(bench, f.rooms, scale)))
+    }
   } finally {
     await bench.db.close()
     await bench.sql.end()
   }
-  progress('4: bulk ingest')
-  rows.push(...(await ingest(adminUrl, scale)))
-  progress('5: migrations')
-  rows.push(...(await migrations(adminUrl)))
-  rows.push(...(await perUserVectorRows(adminUrl, scale)))
-  let embedded: Row[] = []
+  if (wants(4)) {
+    progress('4: bulk ingest')
+    rows.push(...(await ingest(adminUrl, scale)))
+  }
+  if (wants(5)) {
+    progress('5: migrations')
+    rows.push(...(await migrations(adminUrl)))
+  }
+  if (wants(7)) rows.push(...(await perUserVectorRows(adminUrl, scale)))
+  const embedded: Row[] = []
   if (!values['skip-embedded']) {
     progress('embedded lane')
-    embedded = [...(await embeddedLane(scale)), ...(await embeddedStatementCacheRows(scale))]
+    // The embedded lane's own rows repeat measures 1, 3 and 5 on PGlite.
+    if ([1, 3, 5].some(wants)) embedded.push(...(await embeddedLane(scale)))
+    if (wants(7)) embedded.push(...(await embeddedStatementCacheRows(scale)))
   }
 
   console.log(`\n@app/db benchmarks, ${scale.name} scale, server lane (A/B = ratio of medians)`)
