@@ -19,6 +19,11 @@ export function itOnServer(name: string, fn: () => Promise<void> | void, timeout
   if (lane === 'server') it(name, fn, timeout)
 }
 
+/** A case only the embedded lane has (PGlite's own API): registered there only. */
+export function itOnEmbedded(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (lane === 'embedded') it(name, fn, timeout)
+}
+
 export type TestDatabase = {
   lane: 'embedded' | 'server'
   /** The package's client, connected as the database owner (a superuser). */

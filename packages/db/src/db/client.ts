@@ -2,10 +2,11 @@
 // createServerDb) or the embedded PGlite, with settings from the options, then the environment
 // (env.ts). Deno and Edge Functions use createServerDb (@app/db/server), which needs neither
 // PGlite nor dotenv. See README "Run queries as a user".
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, types } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { lockDataDir } from './data-dir-lock.ts'
+import { markDefaultTimestamptz } from './embedded-row-decoding.ts'
 import { defaultDataDir, readEnv } from './env.ts'
 import { withHelpers } from './handle.ts'
 import { SEARCH_PATH } from './search-path.ts'
@@ -81,6 +82,10 @@ export function createDb(options: CreateDbOptions = {}): Db {
   // PGlite runs queries in order, so this one runs before any caller's query.
   void client.exec(`set search_path = ${SEARCH_PATH}`).catch(() => {})
   const db = drizzlePglite({ ...drizzleOptions, client, logger })
+  // A PGlite handed in may decode timestamptz its own way: then Drizzle's parsers stay on.
+  if (client.parsers[types.TIMESTAMPTZ] === types.parsers[types.TIMESTAMPTZ]) {
+    markDefaultTimestamptz(db)
+  }
   return withHelpers(
     db,
     { kind: 'embedded', dataDir },

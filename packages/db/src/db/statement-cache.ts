@@ -33,6 +33,7 @@ import {
   PgUpdateBase,
   type PreparedQueryConfig,
 } from 'drizzle-orm/pg-core'
+import { decodesWithoutParsers, withoutParsers } from './embedded-row-decoding.ts'
 import { rowsOf } from './rows.ts'
 import { casing, type DatabaseOrTransaction } from './types.ts'
 
@@ -49,6 +50,8 @@ export type BuiltStatement = {
   cacheConfig: PrepareArgs[6]
   /** Which joined tables may come back all-null (a left join): the select's row mapping reads it. */
   joinsNotNullableMap?: Record<string, boolean>
+  /** Whether PGlite may decode its rows without Drizzle's parsers (embedded-row-decoding.ts). */
+  decodesWithoutParsers?: boolean
 }
 
 /**
@@ -172,6 +175,7 @@ function define<P, R>(
           prepared as unknown as { joinsNotNullableMap: Record<string, boolean> }
         ).joinsNotNullableMap = b.joinsNotNullableMap
       }
+      if (b.decodesWithoutParsers) withoutParsers(db, prepared)
       return result(await prepared.execute(values as Record<string, unknown>))
     },
   }
@@ -273,6 +277,7 @@ export function cached<P, Q extends Preparable>(
       customResultMapper: customResultMapper ?? flatRowMapper(fields),
       metadata,
       cacheConfig,
+      decodesWithoutParsers: decodesWithoutParsers(fields),
       ...(prepared.joinsNotNullableMap
         ? { joinsNotNullableMap: prepared.joinsNotNullableMap }
         : {}),
