@@ -14,6 +14,7 @@ import { type Statement, statementNamed } from '../../src/db/statement-cache.ts'
 import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
 import { messages } from '../../src/schema.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { roomWithMessages } from '../fixtures/room-with-messages.ts'
 import { itOnEmbedded, lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 let t: TestDatabase
@@ -21,16 +22,7 @@ let alice: TestUser
 let roomId: string
 beforeAll(async () => {
   t = await openTestDatabase()
-  alice = await createTestUser(t.db)
-  const room = await asUser(t.db, alice, (tx) =>
-    createGroupRoom(tx, { userId: alice.id, name: 'decoding', memberIds: [] }),
-  )
-  roomId = room.id
-  for (let i = 0; i < 3; i++) {
-    await asUser(t.db, alice, (tx) =>
-      sendMessage(tx, { userId: alice.id, roomId, content: `m${i}` }),
-    )
-  }
+  ;({ alice, roomId } = await roomWithMessages(t.db, 'decoding', 3))
 })
 afterAll(() => t?.close())
 

@@ -23,9 +23,10 @@ import {
   statementNamed,
 } from '../../src/db/statement-cache.ts'
 import { NotFoundError } from '../../src/errors/errors.ts'
-import { createGroupRoom, listMessages, sendMessage } from '../../src/queries.ts'
+import { listMessages, sendMessage } from '../../src/queries.ts'
 import { chatRooms, embeddings, generalUsers, messages, userChats } from '../../src/schema.ts'
 import { asUser, createTestUser, type TestUser } from '../../src/testing/index.ts'
+import { roomWithMessages } from '../fixtures/room-with-messages.ts'
 import { lane, openTestDatabase, type TestDatabase } from '../lanes.ts'
 
 const named = statementNamed
@@ -35,16 +36,7 @@ let alice: TestUser
 let roomId: string
 beforeAll(async () => {
   t = await openTestDatabase()
-  alice = await createTestUser(t.db)
-  const room = await asUser(t.db, alice, (tx) =>
-    createGroupRoom(tx, { userId: alice.id, name: 'cache', memberIds: [] }),
-  )
-  roomId = room.id
-  for (let i = 0; i < 5; i++) {
-    await asUser(t.db, alice, (tx) =>
-      sendMessage(tx, { userId: alice.id, roomId, content: `m${i}` }),
-    )
-  }
+  ;({ alice, roomId } = await roomWithMessages(t.db, 'cache', 5))
 })
 afterAll(() => t?.close())
 
