@@ -9,7 +9,7 @@
 // `new Date(text)` or passes a Date through. So a statement whose columns are all of the kinds
 // below runs without the parsers, on a PGlite whose timestamptz decoder is PGlite's own.
 // Nothing here imports PGlite: the statements also run on the server lane (and in Deno).
-import { Column, entityKind, is } from 'drizzle-orm'
+import { Column, is } from 'drizzle-orm'
 import { PgTimestamp } from 'drizzle-orm/pg-core'
 import type { Database } from './types.ts'
 
@@ -62,17 +62,17 @@ export function decodesWithoutParsers(fields: Fields): boolean {
   })
 }
 
-type PgliteQuery = { queryConfig?: { rowMode?: string; parsers?: object } }
+/** What a marked handle's cached statement runs with: Drizzle's config without its parsers. */
+const arrayRows = Object.freeze({ rowMode: 'array' })
 
 /**
- * Drops the parsers from a prepared PGlite query when `db` is a marked handle. Drizzle marks
- * `queryConfig` internal: test/queries/statement-cache.test.ts pins what it holds.
+ * Drops the parsers from a prepared query of a marked handle (only createDb()'s PGlite handles
+ * are marked, so the query is a PglitePreparedQuery). Drizzle marks `queryConfig` internal:
+ * test/queries/embedded-row-decoding.test.ts pins what it holds.
  */
 export function withoutParsers(db: Pick<Database, '_'>, prepared: object): void {
   const options = optionsOf(db)
-  if (!options || !defaultTimestamptz.has(options)) return
-  const kind = (prepared.constructor as { [entityKind]?: string })[entityKind]
-  const query = prepared as PgliteQuery
-  if (kind !== 'PglitePreparedQuery' || query.queryConfig?.rowMode !== 'array') return
-  query.queryConfig = { rowMode: 'array' }
+  if (options && defaultTimestamptz.has(options)) {
+    ;(prepared as { queryConfig: object }).queryConfig = arrayRows
+  }
 }
