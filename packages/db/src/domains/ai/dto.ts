@@ -18,16 +18,15 @@ import { virtualUsers } from './virtual-users.ts'
  * double beyond float4, the type pgvector stores: `1e39` fails with "out of range for type
  * vector", so the component must round to a finite float4.
  */
-const vectorComponentSchema = z
-  .number()
-  .refine((x) => Number.isFinite(Math.fround(x)), 'Outside the float4 range of a vector')
+const isFloat4 = (x: number) => Number.isFinite(Math.fround(x))
+const vectorComponentSchema = z.number().refine(isFloat4, 'Outside the float4 range of a vector')
 
 const componentwise = z.array(vectorComponentSchema).length(EMBEDDING_DIMENSIONS)
 
 function isFloat4Vector(value: unknown): value is number[] {
   if (!Array.isArray(value) || value.length !== EMBEDDING_DIMENSIONS) return false
   for (const x of value) {
-    if (typeof x !== 'number' || !Number.isFinite(Math.fround(x))) return false
+    if (typeof x !== 'number' || !isFloat4(x)) return false
   }
   return true
 }
