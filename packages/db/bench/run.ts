@@ -76,6 +76,12 @@ run(async () => {
     },
   })
   const only = values.only?.split(',').map((n) => n.trim())
+  const unknown = only?.filter((n) => !/^[1-7]$/.test(n)) ?? []
+  if (unknown.length > 0) {
+    throw new Error(
+      `pnpm bench --only takes measure numbers 1–7 (7 includes 7a–7d), got ${unknown.join(', ')}`,
+    )
+  }
   const wants = (n: number) => !only || only.includes(String(n))
   const scale = scales[values.quick ? 'quick' : 'default']
   const adminUrl = readEnv().DATABASE_URL

@@ -8,7 +8,7 @@ import { types } from '@electric-sql/pglite'
 import { desc, eq, getTableColumns } from 'drizzle-orm'
 import postgres from 'postgres'
 import { createDb, type Db } from '../src/db/client.ts'
-import { statementNamed } from '../src/db/statement-cache.ts'
+import { type Statement, statementNamed } from '../src/db/statement-cache.ts'
 import { copyEmbeddings } from '../src/domains/ai/copy.ts'
 import { similarEmbeddingsInput } from '../src/domains/ai/dto.ts'
 import { similarForUser } from '../src/domains/ai/queries.ts'
@@ -158,13 +158,16 @@ async function sideBySide(db: Db, raw: postgres.Sql, rooms: Room[], s: BenchScal
   )
   // The breakdown's validation is zod alone in a tight loop; between queries, with its caches
   // cold, it costs more. This is the module with and without it, the rest alike.
-  const page = statement('chat.newestMessages')
+  const page = statement('chat.newestMessages') as unknown as Statement<
+    { roomId: string; limit: number },
+    unknown
+  >
   const withoutZod = await compare(
     'list 50 newest messages, with and without its zod parse',
     { label: 'listMessages()', run: (i) => listMessages(db, listParams(i)) },
     {
       label: 'its statement, unvalidated',
-      run: (i) => page.run(db, { roomId: pick(rooms, i).id, limit: 51 } as never),
+      run: (i) => page.run(db, { roomId: pick(rooms, i).id, limit: 51 }),
     },
     { ...runs, target: 'reported' },
   )
