@@ -3,6 +3,8 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { executeRows } from '../../src/db/client.ts'
+import { statementNamed } from '../../src/db/statement-cache.ts'
+import { vectorText } from '../../src/domains/ai/vector-text.ts'
 import { NotFoundError, ValidationError } from '../../src/errors/errors.ts'
 import {
   BULK_BATCH_ROWS,
@@ -79,6 +81,30 @@ describe(`ai queries (${lane})`, () => {
         5,
       )
     }
+  })
+
+  it('per-user search never reads the approximate HNSW index, even where it would be cheaper', async () => {
+    const text = statementNamed('ai.similarForUser').built().query.sql
+    const vector = vectorText(queries[0] as number[])
+    const plan = await asServiceRole(t.db, async (tx) => {
+      // With sorting priced out, any ORDER BY the HNSW index could serve is planned on it.
+      await executeRows(tx, sql`set local enable_sort = off`)
+      await executeRows(
+        tx,
+        sql.raw(`prepare similar_plan_check (extensions.vector, uuid, int) as ${text}`),
+      )
+      try {
+        return await executeRows<Record<string, string>>(
+          tx,
+          sql.raw(`explain execute similar_plan_check ('${vector}', '${alice.id}', ${K})`),
+        )
+      } finally {
+        await executeRows(tx, sql`deallocate similar_plan_check`)
+      }
+    })
+    const lines = plan.map((row) => Object.values(row).join(' '))
+    expect(lines.join('\n')).toMatch(/embeddings_user_content_key/)
+    expect(lines.filter((line) => /hnsw/i.test(line))).toEqual([])
   })
 
   it('HNSW search reaches recall@10 >= 0.95 against an exact scan', async () => {
