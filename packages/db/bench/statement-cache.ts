@@ -12,7 +12,6 @@ import { type Statement, statementNamed } from '../src/db/statement-cache.ts'
 import { copyEmbeddings } from '../src/domains/ai/copy.ts'
 import { similarEmbeddingsInput } from '../src/domains/ai/dto.ts'
 import { similarForUser } from '../src/domains/ai/queries.ts'
-import { vectorText } from '../src/domains/ai/vector-text.ts'
 import { listMessagesInput, sendMessageInput } from '../src/domains/chat/dto.ts'
 import { listMessages, sendMessage } from '../src/domains/chat/queries.ts'
 import { actorAndInput, validate } from '../src/dto-kit/validation.ts'
@@ -364,7 +363,7 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       {
         label: 'postgres.js, same statement',
         run: (i) =>
-          raw.unsafe(text, [vectorText(queryOf(sideB(i))), userOf(sideB(i)), 10], {
+          raw.unsafe(text, [JSON.stringify(queryOf(sideB(i))), userOf(sideB(i)), 10], {
             prepare: true,
           }),
       },
@@ -381,7 +380,7 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       const params = { userId: userOf(i), embedding: queryOf(i), k: 10 }
       return actorAndInput(similarEmbeddingsInput, params)
     })
-    const stringify = median(200, (i) => vectorText(queryOf(i)))
+    const stringify = median(200, (i) => JSON.stringify(queryOf(i)))
     // Planned once, as a prepared connection should: a statement planned again on every call
     // would show custom plans growing with the calls.
     const [plans] = await raw<{ generic: number; custom: number }[]>`
@@ -395,14 +394,14 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       {
         label: 'STORAGE PLAIN (in the row)',
         run: (i) =>
-          raw.unsafe(text, [vectorText(queryOf(sideA(i))), userOf(sideA(i)), 10], {
+          raw.unsafe(text, [JSON.stringify(queryOf(sideA(i))), userOf(sideA(i)), 10], {
             prepare: true,
           }),
       },
       {
         label: "pgvector's default (TOAST)",
         run: (i) =>
-          raw.unsafe(outOfLine, [vectorText(queryOf(sideB(i))), userOf(sideB(i)), 10], {
+          raw.unsafe(outOfLine, [JSON.stringify(queryOf(sideB(i))), userOf(sideB(i)), 10], {
             prepare: true,
           }),
       },

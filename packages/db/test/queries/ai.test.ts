@@ -4,7 +4,6 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { executeRows } from '../../src/db/client.ts'
 import { statementNamed } from '../../src/db/statement-cache.ts'
-import { vectorText } from '../../src/domains/ai/vector-text.ts'
 import { NotFoundError, ValidationError } from '../../src/errors/errors.ts'
 import {
   BULK_BATCH_ROWS,
@@ -85,7 +84,7 @@ describe(`ai queries (${lane})`, () => {
 
   it('per-user search never reads the approximate HNSW index, even where it would be cheaper', async () => {
     const text = statementNamed('ai.similarForUser').built().query.sql
-    const vector = vectorText(queries[0] as number[])
+    const vector = JSON.stringify(queries[0] as number[])
     const plan = await asServiceRole(t.db, async (tx) => {
       // With sorting priced out, any ORDER BY the HNSW index could serve is planned on it.
       await executeRows(tx, sql`set local enable_sort = off`)

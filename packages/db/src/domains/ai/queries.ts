@@ -19,7 +19,6 @@ import {
   upsertEmbeddingInput,
 } from './dto.ts'
 import { embeddings } from './embeddings.ts'
-import { vectorText } from './vector-text.ts'
 import { virtualUserChats } from './virtual-user-chats.ts'
 
 const { contentHash: _hash, embedding: _vector, ...stored } = getTableColumns(embeddings)
@@ -102,7 +101,7 @@ export async function similarForUser(
   params: SimilarForUserParams,
 ): Promise<Similar[]> {
   const { userId, input } = actorAndInput(similarEmbeddingsInput, params)
-  const query = vectorText(input.embedding)
+  const query = JSON.stringify(input.embedding)
   return mapErrors(async () =>
     (await similarOfUser.run(db, { userId, query, k: input.k })).map((r) => ({
       id: Number(r.id),
@@ -184,8 +183,9 @@ export async function searchEmbeddings(
   await mapErrors(() =>
     db
       .transaction(async (tx) => {
+        // The vector as cosineDistance() sends an array: its JSON text.
         rows = await withLocalSettings(tx, settings, () =>
-          nearest.run(tx, { embedding: vectorText(rest.embedding), k: rest.k }),
+          nearest.run(tx, { embedding: JSON.stringify(rest.embedding), k: rest.k }),
         )
         // Read-only, so rolled back rather than committed: inside a caller's transaction
         // (rls()) this is a savepoint, and releasing it would keep the settings above (no
