@@ -70,8 +70,7 @@ class RetriedQuery {
   ) {}
 
   private run() {
-    const [query, params, options] = this.args
-    return this.target.unsafe(query, params, { ...options, prepare: this.prepare })
+    return this.target.unsafe(...preparing(this.prepare, this.args))
   }
 
   // .then(undefined, retry), not .catch(retry): under a transaction pooler the query is
