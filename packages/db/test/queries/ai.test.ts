@@ -85,25 +85,35 @@ describe(`ai queries (${lane})`, () => {
   it('per-user search never reads the approximate HNSW index, even where it would be cheaper', async () => {
     const text = statementNamed('ai.similarForUser').built().query.sql
     const vector = JSON.stringify(queries[0] as number[])
-    const plan = await asServiceRole(t.db, async (tx) => {
-      // With sorting priced out, any ORDER BY the HNSW index could serve is planned on it.
-      await executeRows(tx, sql`set local enable_sort = off`)
-      await executeRows(
-        tx,
-        sql.raw(`prepare similar_plan_check (extensions.vector, uuid, int) as ${text}`),
-      )
-      try {
-        return await executeRows<Record<string, string>>(
+    // Both plans a prepared connection uses: custom for its first calls, then the generic one.
+    for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+      const plan = await asServiceRole(t.db, async (tx) => {
+        // With sorting priced out, any ORDER BY the HNSW index could serve is planned on it.
+        await executeRows(tx, sql`select set_config('enable_sort', 'off', true)`)
+        await executeRows(tx, sql`select set_config('plan_cache_mode', ${mode}, true)`)
+        await executeRows(
           tx,
-          sql.raw(`explain execute similar_plan_check ('${vector}', '${alice.id}', ${K})`),
+          sql.raw(`prepare similar_plan_check (extensions.vector, uuid, int) as ${text}`),
         )
-      } finally {
-        await executeRows(tx, sql`deallocate similar_plan_check`)
-      }
-    })
-    const lines = plan.map((row) => Object.values(row).join(' '))
-    expect(lines.join('\n')).toMatch(/embeddings_user_content_key/)
-    expect(lines.filter((line) => /hnsw/i.test(line))).toEqual([])
+        try {
+          return await executeRows<Record<string, string>>(
+            tx,
+            sql.raw(`explain execute similar_plan_check ('${vector}', '${alice.id}', ${K})`),
+          )
+        } finally {
+          await executeRows(tx, sql`deallocate similar_plan_check`)
+        }
+      })
+      const lines = plan.map((row) => Object.values(row).join(' '))
+      expect(lines.join('\n'), mode).toMatch(/embeddings_user_content_key/)
+      // The plan asked for: the generic one keeps the user as a parameter.
+      const user = mode === 'force_generic_plan' ? /user_id = \$2/ : new RegExp(alice.id)
+      expect(lines.join('\n'), mode).toMatch(user)
+      expect(
+        lines.filter((line) => /hnsw/i.test(line)),
+        mode,
+      ).toEqual([])
+    }
   })
 
   it('HNSW search reaches recall@10 >= 0.95 against an exact scan', async () => {
