@@ -414,7 +414,7 @@ export async function perUserVectorRows(adminUrl: string, s: BenchScale): Promis
       {
         id: '7d',
         ...c,
-        result: `recall@10 ${recall.toFixed(3)} vs exact float64 in JS · validation ${ms(zod)} · vector as text ${ms(stringify)} · build 0 per call (built ${statement('ai.similarForUser').builds}×) · driver ${ms(c.b.p50)} · plans ${plans?.generic ?? 0} generic, ${plans?.custom ?? 0} custom · storage ${storage?.storage === 'p' ? 'plain' : storage?.storage}`,
+        result: `recall@10 ${recall.toFixed(3)} vs exact float64 in JS · validation ${ms(zod)} · vector as text ${ms(stringify)} · build 0 per call (built ${statement('ai.similarForUser').builds}×) · driver ${ms(c.b.p50)} · plans ${plans ? `${plans.generic} generic, ${plans.custom} custom` : 'not found in pg_prepared_statements'} · storage ${storage?.storage === 'p' ? 'plain' : storage?.storage}`,
         met: c.a.p50 <= 2 && recall >= 0.99,
       },
       { id: '7d', ...storageRow },
